@@ -86,6 +86,9 @@ public sealed class AtUri : IEquatable<AtUri>, IParsable<AtUri>
         return false;
     }
 
+    /// <summary>True when <paramref name="s"/> is a valid AT URI in the restricted Lexicon form.</summary>
+    public static bool IsValid(string? s) => s is not null && TryParseCore(s, out _) is null;
+
     private static string? TryParseCore(string s, out AtUri? result)
     {
         result = null;
