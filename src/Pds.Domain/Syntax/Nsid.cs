@@ -43,6 +43,9 @@ public sealed class Nsid : IEquatable<Nsid>, IParsable<Nsid>
     /// <summary>All period-separated segments, in NSID order.</summary>
     public IReadOnlyList<string> Segments => _value.Split('.');
 
+    /// <summary>Wraps a string already known to be valid NSID syntax.</summary>
+    internal static Nsid FromValidated(string s) => new(s, s.LastIndexOf('.') + 1);
+
     public static Nsid Parse(string s) => Parse(s, null);
 
     public static Nsid Parse(string s, IFormatProvider? provider)

@@ -25,19 +25,21 @@ public sealed class SyntaxVectorTests
         Func<string, bool> TryParse,
         Func<string, string>? ParseToString,
         Func<string, string> Canonical,
-        Func<string, bool>? IsWellFormed = null);
+        Func<string, bool>? IsWellFormed = null,
+        Func<string, bool>? IsValid = null);
 
     private static readonly Dictionary<string, Adapter> Adapters = new()
     {
-        ["AtIdentifier"] = For<AtIdentifier>(s => s.StartsWith("did:", StringComparison.Ordinal) ? s : s.ToLowerInvariant()),
-        ["AtUri"] = For<AtUri>(),
-        ["Datetime"] = For<Datetime>(isWellFormed: s => Datetime.IsWellFormed(s)),
-        ["Did"] = For<Did>(),
-        ["Handle"] = For<Handle>(s => s.ToLowerInvariant()),
-        ["LanguageTag"] = For<LanguageTag>(isWellFormed: s => LanguageTag.IsWellFormed(s)),
-        ["Nsid"] = For<Nsid>(),
-        ["RecordKey"] = For<RecordKey>(),
-        ["Tid"] = For<Tid>(),
+        ["AtIdentifier"] = For<AtIdentifier>(
+            s => AtIdentifier.IsValid(s), s => s.StartsWith("did:", StringComparison.Ordinal) ? s : s.ToLowerInvariant()),
+        ["AtUri"] = For<AtUri>(s => AtUri.IsValid(s)),
+        ["Datetime"] = For<Datetime>(s => Datetime.IsValid(s), isWellFormed: s => Datetime.IsWellFormed(s)),
+        ["Did"] = For<Did>(s => Did.IsValid(s)),
+        ["Handle"] = For<Handle>(s => Handle.IsValid(s), s => s.ToLowerInvariant()),
+        ["LanguageTag"] = For<LanguageTag>(s => LanguageTag.IsValid(s), isWellFormed: s => LanguageTag.IsWellFormed(s)),
+        ["Nsid"] = For<Nsid>(s => Nsid.IsValid(s)),
+        ["RecordKey"] = For<RecordKey>(s => RecordKey.IsValid(s)),
+        ["Tid"] = For<Tid>(s => Tid.IsValid(s)),
         ["UriSyntax"] = new Adapter(UriSyntax.IsValid, null, s => s),
     };
 
@@ -71,13 +73,15 @@ public sealed class SyntaxVectorTests
     private static IEnumerable<string> SyntaxFilesUnderTest =>
         InteropFiles.Syntax.Where(f => !f.StartsWith("syntax/cid_", StringComparison.Ordinal));
 
-    private static Adapter For<T>(Func<string, string>? canonical = null, Func<string, bool>? isWellFormed = null)
+    private static Adapter For<T>(
+        Func<string, bool> isValid, Func<string, string>? canonical = null, Func<string, bool>? isWellFormed = null)
         where T : IParsable<T> =>
         new(
             s => T.TryParse(s, null, out _),
             s => T.Parse(s, null)!.ToString()!,
             canonical ?? (s => s),
-            isWellFormed);
+            isWellFormed,
+            isValid);
 
     public static TheoryData<string, int, string> VectorLines()
     {
@@ -101,6 +105,11 @@ public sealed class SyntaxVectorTests
         var (type, expect) = FileMap[file];
         var adapter = Adapters[type];
         var accepted = adapter.TryParse(line);
+        if (adapter.IsValid is not null)
+        {
+            Assert.Equal(accepted, adapter.IsValid(line));
+        }
+
         switch (expect)
         {
             case Expect.Valid:
