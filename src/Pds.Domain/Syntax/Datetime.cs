@@ -19,7 +19,7 @@ public sealed class Datetime : IEquatable<Datetime>, IComparable<Datetime>, ICom
 
     private const long TicksPerDay = TimeSpan.TicksPerDay;
 
-    // Days from 0000-03-01 (start of the proleptic Gregorian era used below) to 0001-01-01.
+    // Days from 0000-01-01 to 0001-01-01 (366: year 0 is a leap year in the proleptic calendar).
     private static readonly long DaysFromYear0ToYear1 = DaysFromCivil(1, 1, 1) - DaysFromCivil(0, 1, 1);
 
     private readonly string _value;

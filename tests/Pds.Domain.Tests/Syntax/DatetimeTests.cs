@@ -1,4 +1,5 @@
 using System.Globalization;
+using CsCheck;
 using Pds.Domain.Syntax;
 
 namespace Pds.Domain.Tests.Syntax;
@@ -42,6 +43,27 @@ public sealed class DatetimeTests
         var dt = Datetime.Parse("1985-04-12T23:20:50.123456789012Z");
         Assert.Equal(DateTimeOffset.Parse("1985-04-12T23:20:50.1234567Z", CultureInfo.InvariantCulture), dt.Value);
         Assert.Equal("1985-04-12T23:20:50.123456789012Z", dt.ToString());
+    }
+
+    [Fact]
+    public void Parse_RandomInstantsWithOffsets_ValueMatchesBcl()
+    {
+        Gen.Select(Gen.Long[DateTime.MinValue.Ticks + TimeSpan.TicksPerDay, DateTime.MaxValue.Ticks - TimeSpan.TicksPerDay], Gen.Int[-14 * 60, 14 * 60])
+            .Sample((ticks, offsetMinutes) =>
+            {
+                var expected = new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(offsetMinutes));
+                var zone = offsetMinutes == 0 ? "Z" : expected.ToString("zzz", CultureInfo.InvariantCulture);
+                var text = expected.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffff", CultureInfo.InvariantCulture) + zone;
+                var parsed = Datetime.Parse(text);
+                return parsed.Value == expected && parsed.Value.Offset == expected.Offset && parsed.ToString() == text;
+            });
+    }
+
+    [Fact]
+    public void Parse_FirstInstantOfYearOne_IsDateTimeOffsetMinValue()
+    {
+        Assert.Equal(DateTimeOffset.MinValue, Datetime.Parse("0001-01-01T00:00:00.000Z").Value);
+        Assert.False(Datetime.Parse("0000-12-31T23:59:59.999Z").TryGetDateTimeOffset(out _));
     }
 
     [Fact]
