@@ -16,10 +16,13 @@ public static class InteropFiles
 
     public static string ReadText(string relative) => File.ReadAllText(PathOf(relative));
 
-    /// <summary>Non-empty lines that are not comments (syntax vectors use '#' comments).</summary>
+    /// <summary>
+    /// Non-empty lines that are not comments. Comments are "# ..." lines; a line such as "#extra"
+    /// (no space after '#') is a vector in its own right and is kept.
+    /// </summary>
     public static IEnumerable<string> ReadVectorLines(string relative) =>
         File.ReadAllLines(PathOf(relative))
-            .Where(l => l.Length > 0 && !l.StartsWith('#'));
+            .Where(l => l.Length > 0 && l != "#" && !l.StartsWith("# ", StringComparison.Ordinal));
 
     private static string FindRoot()
     {
