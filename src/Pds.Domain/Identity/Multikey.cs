@@ -125,7 +125,7 @@ internal static class Multikey
         return true;
     }
 
-    private static string EncodeBase58(ReadOnlySpan<byte> data)
+    internal static string EncodeBase58(ReadOnlySpan<byte> data)
     {
         var leadingZeros = 0;
         while (leadingZeros < data.Length && data[leadingZeros] == 0)
