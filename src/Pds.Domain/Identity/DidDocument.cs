@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Pds.Domain.Syntax;
 
 namespace Pds.Domain.Identity;
 
@@ -16,7 +16,7 @@ public sealed record DidService(string Id, string Type, string ServiceEndpoint);
 /// renders it, or parsed from any method's JSON (did:plc, did:web), with the atproto lookups:
 /// signing key, PDS endpoint and claimed handle.
 /// </summary>
-public sealed partial class DidDocument
+public sealed class DidDocument
 {
     public const string DidKeyPrefix = "did:key:";
     public const string DidContext = "https://www.w3.org/ns/did/v1";
@@ -26,8 +26,6 @@ public sealed partial class DidDocument
     public const string MultikeyType = "Multikey";
     public const string LegacyP256Type = "EcdsaSecp256r1VerificationKey2019";
     public const string LegacySecp256k1Type = "EcdsaSecp256k1VerificationKey2019";
-
-    private const int MaxHandleLength = 253;
 
     public DidDocument(
         string id,
@@ -149,19 +147,15 @@ public sealed partial class DidDocument
 
     /// <summary>
     /// The claimed handle: the first <c>at://</c> alias whose remainder is a syntactically valid
-    /// handle, lower-cased. It still has to be verified bidirectionally by handle resolution.
+    /// handle (normalized to lower case). It still has to be verified bidirectionally by handle resolution.
     /// </summary>
-    public string? GetHandle()
+    public Handle? GetHandle()
     {
         foreach (var aka in AlsoKnownAs)
         {
-            if (aka.StartsWith("at://", StringComparison.Ordinal))
+            if (aka.StartsWith("at://", StringComparison.Ordinal) && Handle.TryParse(aka[5..], out var handle))
             {
-                var handle = aka[5..];
-                if (handle.Length <= MaxHandleLength && HandleSyntax().IsMatch(handle))
-                {
-                    return handle.ToLowerInvariant();
-                }
+                return handle;
             }
         }
 
@@ -184,9 +178,6 @@ public sealed partial class DidDocument
         && uri.Fragment.Length == 0
         && !endpoint.EndsWith('?')
         && !endpoint.EndsWith('#');
-
-    [GeneratedRegex(@"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex HandleSyntax();
 
     // ---- JSON ----
 
@@ -250,6 +241,7 @@ public sealed partial class DidDocument
     /// <exception cref="DidDocumentException">Malformed, or <c>id</c> is not <paramref name="expectedDid"/>.</exception>
     public static DidDocument Parse(string json, string expectedDid)
     {
+        ArgumentNullException.ThrowIfNull(expectedDid);
         var doc = Parse(json);
         if (!string.Equals(doc.Id, expectedDid, StringComparison.Ordinal))
         {
@@ -283,9 +275,9 @@ public sealed partial class DidDocument
         var id = root.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String
             ? idElement.GetString()!
             : throw new DidDocumentException("a DID document needs a string \"id\"");
-        if (!id.StartsWith("did:", StringComparison.Ordinal))
+        if (!Did.IsValid(id))
         {
-            throw new DidDocumentException("document id is not a DID");
+            throw new DidDocumentException("document id is not a valid DID");
         }
 
         var context = root.TryGetProperty("@context", out var ctx)

@@ -22,7 +22,7 @@ public sealed class DidDocumentTests
             doc.ToJson());
         Assert.Equal("did:key:zQ3shXjHeiBuRCKmM36cuYnm7YEMzhGnCmCyW92sRJ9pribSF", doc.GetSigningKey());
         Assert.Equal("https://bsky.social", doc.GetPdsEndpoint());
-        Assert.Equal("bsky.app", doc.GetHandle());
+        Assert.Equal("bsky.app", doc.GetHandle()?.ToString());
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class DidDocumentTests
         // The legacy uncompressed key converts to the did:key form of the same key (did.md example).
         Assert.Equal("did:key:zQ3shXjHeiBuRCKmM36cuYnm7YEMzhGnCmCyW92sRJ9pribSF", doc.GetSigningKey());
         Assert.Equal("https://pds.example.com:8443", doc.GetPdsEndpoint());
-        Assert.Equal("alice.example.com", doc.GetHandle());
+        Assert.Equal("alice.example.com", doc.GetHandle()?.ToString());
         Assert.Equal(2, doc.VerificationMethods.Count);
     }
 

@@ -87,7 +87,7 @@ public sealed class PlcOperationTests
         Assert.Equal(update2.Cid, state.HeadCid);
         Assert.Equal(newSigning.DidKey, state.Data!.SigningKey);
         Assert.Equal("https://pds2.test", state.Data.PdsEndpoint);
-        Assert.Equal("alice2.test", state.ToDidDocument()!.GetHandle());
+        Assert.Equal("alice2.test", state.ToDidDocument()!.GetHandle()?.ToString());
 
         log.Add(PlcLogEntry.Create(did, tombstone, T0.AddMinutes(3)));
         var dead = PlcAuditLog.Verify(did, log);

@@ -47,7 +47,7 @@ public sealed class PlcRecoveryTests
         var state = PlcAuditLog.Verify(_did, log);
         Assert.Equal(recovery.Cid, state.HeadCid);
         Assert.Equal([_recovery.DidKey], state.Data!.RotationKeys);
-        Assert.Equal("alice.test", state.ToDidDocument()!.GetHandle());
+        Assert.Equal("alice.test", state.ToDidDocument()!.GetHandle()?.ToString());
     }
 
     [Fact]
