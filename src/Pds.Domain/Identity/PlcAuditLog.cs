@@ -13,6 +13,9 @@ public sealed record PlcLogState(string Did, PlcLogEntry Head, PlcData? Data, IR
 
     public Cid HeadCid => Head.Cid;
 
+    /// <summary>The live operations, genesis first (the directory's <c>/{did}/log</c>).</summary>
+    public IEnumerable<PlcOperation> ActiveOperations => Entries.Where(e => !e.Nullified).Select(e => e.Operation);
+
     /// <summary>The DID document for the current data; null when tombstoned.</summary>
     public DidDocument? ToDidDocument() => Data?.ToDidDocument();
 }

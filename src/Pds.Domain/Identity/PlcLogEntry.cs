@@ -100,6 +100,25 @@ public sealed record PlcLogEntry(string Did, PlcOperation Operation, Cid Cid, bo
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>Writes entries as an audit log JSON array.</summary>
+    public static string ToAuditLogJson(IEnumerable<PlcLogEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartArray();
+            foreach (var entry in entries)
+            {
+                entry.WriteJson(writer);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private static string GetString(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()!

@@ -61,6 +61,20 @@ public sealed class PlcAuditLogInteropTests
         Assert.Equal(entries[0].Did, PlcDid.Derive(entries[0].Operation));
     }
 
+    [Theory]
+    [MemberData(nameof(ValidLogs))]
+    public void ToAuditLogJson_ValidLog_ReparsesAndVerifiesToSameHead(string file)
+    {
+        var entries = PlcLogEntry.ParseAuditLog(InteropFiles.ReadText(file));
+        var state = PlcAuditLog.Verify(entries[0].Did, entries);
+
+        var again = PlcLogEntry.ParseAuditLog(PlcLogEntry.ToAuditLogJson(entries));
+
+        Assert.Equal(entries.Select(e => (e.Cid, e.Nullified, e.CreatedAt)), again.Select(e => (e.Cid, e.Nullified, e.CreatedAt)));
+        Assert.Equal(state.HeadCid, PlcAuditLog.Verify(again).HeadCid);
+        Assert.Equal(entries.Count(e => !e.Nullified), state.ActiveOperations.Count());
+    }
+
     public static TheoryData<string, PlcValidationError> InvalidLogReasons() => new()
     {
         { "plc/audit_log/invalid/log_invalid_nullification_reused_key.json", PlcValidationError.InsufficientKeyAuthority },
