@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Pds.Domain.Crypto;
 using Pds.Domain.Syntax;
 
 namespace Pds.Domain.Identity;
@@ -18,14 +19,11 @@ public sealed record DidService(string Id, string Type, string ServiceEndpoint);
 /// </summary>
 public sealed class DidDocument
 {
-    public const string DidKeyPrefix = "did:key:";
     public const string DidContext = "https://www.w3.org/ns/did/v1";
     public const string MultikeyContext = "https://w3id.org/security/multikey/v1";
     public const string P256Context = "https://w3id.org/security/suites/ecdsa-2019/v1";
     public const string Secp256k1Context = "https://w3id.org/security/suites/secp256k1-2019/v1";
-    public const string MultikeyType = "Multikey";
-    public const string LegacyP256Type = "EcdsaSecp256r1VerificationKey2019";
-    public const string LegacySecp256k1Type = "EcdsaSecp256k1VerificationKey2019";
+    public const string MultikeyType = Multikey.VerificationMethodType;
 
     public DidDocument(
         string id,
@@ -65,18 +63,16 @@ public sealed class DidDocument
         var methods = new List<DidVerificationMethod>(data.VerificationMethods.Count);
         foreach (var (keyId, didKey) in data.VerificationMethods)
         {
-            var suite = Multikey.CurveOf(didKey) switch
-            {
-                MultikeyCurve.P256 => P256Context,
-                MultikeyCurve.Secp256k1 => Secp256k1Context,
-                _ => null,
-            };
+            // Keys of other types are still listed (verification methods may use any did:key), without a suite context.
+            var suite = !SignatureVerifier.TryGetCachedDidKey(didKey, out var key) ? null
+                : key.Type == KeyType.P256 ? P256Context
+                : Secp256k1Context;
             if (suite is not null && !context.Contains(suite))
             {
                 context.Add(suite);
             }
 
-            var multibase = didKey.StartsWith(DidKeyPrefix, StringComparison.Ordinal) ? didKey[DidKeyPrefix.Length..] : didKey;
+            var multibase = didKey.StartsWith(DidKey.Prefix, StringComparison.Ordinal) ? didKey[DidKey.Prefix.Length..] : didKey;
             methods.Add(new DidVerificationMethod($"{data.Did}#{keyId}", MultikeyType, data.Did, multibase));
         }
 
@@ -110,16 +106,9 @@ public sealed class DidDocument
                 continue;
             }
 
-            var didKey = method.Type switch
+            if (PublicKey.TryParseVerificationMethod(method.Type, method.PublicKeyMultibase, out var key))
             {
-                MultikeyType when Multikey.IsValidDidKeySyntax(DidKeyPrefix + method.PublicKeyMultibase) => DidKeyPrefix + method.PublicKeyMultibase,
-                LegacyP256Type => Multikey.LegacyToDidKey(MultikeyCurve.P256, method.PublicKeyMultibase),
-                LegacySecp256k1Type => Multikey.LegacyToDidKey(MultikeyCurve.Secp256k1, method.PublicKeyMultibase),
-                _ => null,
-            };
-            if (didKey is not null)
-            {
-                return didKey;
+                return key.DidKey();
             }
         }
 

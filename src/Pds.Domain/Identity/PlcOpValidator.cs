@@ -1,3 +1,4 @@
+using Pds.Domain.Crypto;
 using Pds.Domain.Data;
 
 namespace Pds.Domain.Identity;
@@ -107,7 +108,7 @@ public static class PlcOpValidator
                 throw Malformed($"duplicate rotation key {key}");
             }
 
-            if (!PlcKeys.IsSupportedRotationKey(key))
+            if (!DidKey.TryParse(key, out _))
             {
                 throw Malformed($"rotation key {key} is not a P-256 or secp256k1 did:key");
             }
@@ -125,7 +126,7 @@ public static class PlcOpValidator
                 throw Malformed($"invalid verification method id \"{id}\"");
             }
 
-            if (key.Length > MaxDidKeyLength || !Multikey.IsValidDidKeySyntax(key))
+            if (key.Length > MaxDidKeyLength || !IsDidKeySyntax(key))
             {
                 throw Malformed($"verification method {id} is not a valid did:key");
             }
@@ -159,6 +160,17 @@ public static class PlcOpValidator
             }
         }
     }
+
+    /// <summary>
+    /// Verification methods may hold keys of any type, but must be syntactically did:key:
+    /// the prefix, then base58btc multibase (<c>z</c>) of a multicodec-prefixed key.
+    /// </summary>
+    private static bool IsDidKeySyntax(string key) =>
+        key.StartsWith(DidKey.Prefix, StringComparison.Ordinal)
+        && key.Length > DidKey.Prefix.Length + 1
+        && key[DidKey.Prefix.Length] == 'z'
+        && Base58.TryDecode(key.AsSpan(DidKey.Prefix.Length + 1), out var bytes)
+        && bytes.Length > 2;
 
     private static PlcValidationException Malformed(string message) => new(PlcValidationError.MalformedOperation, message);
 }
@@ -331,7 +343,7 @@ internal sealed class PlcLogReplay(string did)
         var data = op.UnsignedCbor.Span;
         for (var i = 0; i < keys.Count; i++)
         {
-            if (PlcKeys.Verify(keys[i], data, signature))
+            if (SignatureVerifier.Verify(keys[i], data, signature))
             {
                 return i;
             }

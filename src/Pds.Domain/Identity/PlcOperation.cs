@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Text.Json;
+using Pds.Domain.Crypto;
 using Pds.Domain.Data;
 
 namespace Pds.Domain.Identity;
@@ -120,6 +121,25 @@ public abstract class PlcOperation
         }
 
         return WithSignature(PlcSignature.Encode(compactSignature));
+    }
+
+    /// <summary>
+    /// Signs the operation with <paramref name="key"/> (which must be one of the rotation keys
+    /// permitted to extend <see cref="Prev"/>, or of this operation's own for a genesis): ECDSA
+    /// over SHA-256 of <see cref="UnsignedCbor"/>, compact low-S, base64url.
+    /// </summary>
+    public abstract PlcOperation Sign(IKeypair key);
+
+    private protected string SignatureBy(IKeypair key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Span<byte> signature = stackalloc byte[PlcSignature.CompactLength];
+        if (!key.TrySign(UnsignedCbor.Span, signature))
+        {
+            throw new InvalidOperationException("the key did not produce a compact signature");
+        }
+
+        return PlcSignature.Encode(signature);
     }
 
     /// <summary>The document data this operation establishes for <paramref name="did"/>; null for a tombstone.</summary>
@@ -397,6 +417,8 @@ public sealed class PlcRegularOperation : PlcOperation
         return new LexMap(entries);
     }
 
+    public override PlcRegularOperation Sign(IKeypair key) => WithSignature(SignatureBy(key));
+
     public override PlcRegularOperation WithSignature(string signature)
     {
         ArgumentNullException.ThrowIfNull(signature);
@@ -484,6 +506,8 @@ public sealed class PlcTombstoneOperation : PlcOperation
         return new LexMap(entries);
     }
 
+    public override PlcTombstoneOperation Sign(IKeypair key) => WithSignature(SignatureBy(key));
+
     public override PlcTombstoneOperation WithSignature(string signature)
     {
         ArgumentNullException.ThrowIfNull(signature);
@@ -551,6 +575,8 @@ public sealed class PlcLegacyCreateOperation : PlcOperation
 
         return new LexMap(entries);
     }
+
+    public override PlcLegacyCreateOperation Sign(IKeypair key) => WithSignature(SignatureBy(key));
 
     public override PlcLegacyCreateOperation WithSignature(string signature)
     {

@@ -1,4 +1,5 @@
 using Pds.Domain.Data;
+using Pds.Domain.Crypto;
 using Pds.Domain.Identity;
 using Pds.Domain.Tests.Interop;
 
@@ -11,9 +12,9 @@ public sealed class PlcOperationTests
     [Fact]
     public void CreateAtprotoGenesis_SignedWithGeneratedK256_DerivesDidThatVerifies()
     {
-        var rotation = TestSigner.K256();
-        var signing = TestSigner.K256();
-        var genesis = rotation.SignOp(PlcOperation.CreateAtprotoGenesis([rotation.DidKey], signing.DidKey, "alice.test", "https://pds.example.com"));
+        using var rotation = Secp256k1Keypair.Generate();
+        using var signing = Secp256k1Keypair.Generate();
+        var genesis = PlcOperation.CreateAtprotoGenesis([rotation.DidKey()], signing.DidKey(), "alice.test", "https://pds.example.com").Sign(rotation);
 
         var did = PlcDid.Derive(genesis);
         var state = PlcAuditLog.Verify(did, [PlcLogEntry.Create(did, genesis, T0)]);
@@ -21,8 +22,8 @@ public sealed class PlcOperationTests
         Assert.True(PlcDid.IsValid(did));
         Assert.Equal(genesis.Cid, state.HeadCid);
         Assert.NotNull(state.Data);
-        Assert.Equal([rotation.DidKey], state.Data.RotationKeys);
-        Assert.Equal(signing.DidKey, state.Data.SigningKey);
+        Assert.Equal([rotation.DidKey()], state.Data.RotationKeys);
+        Assert.Equal(signing.DidKey(), state.Data.SigningKey);
         Assert.Equal(["at://alice.test"], state.Data.AlsoKnownAs);
         Assert.Equal("https://pds.example.com", state.Data.PdsEndpoint);
     }
@@ -30,8 +31,8 @@ public sealed class PlcOperationTests
     [Fact]
     public void Derive_IsFirst24Base32CharsOfSha256OfSignedCbor()
     {
-        var key = TestSigner.P256();
-        var genesis = key.SignOp(PlcOperation.CreateAtprotoGenesis([key.DidKey], key.DidKey, "bob.test", "pds.example.com"));
+        using var key = P256Keypair.Generate();
+        var genesis = PlcOperation.CreateAtprotoGenesis([key.DidKey()], key.DidKey(), "bob.test", "pds.example.com").Sign(key);
 
         var hash = System.Security.Cryptography.SHA256.HashData(genesis.Cbor.Span);
 
@@ -42,8 +43,8 @@ public sealed class PlcOperationTests
     [Fact]
     public void UnsignedCbor_OmitsSigKeyButKeepsNullPrev()
     {
-        var key = TestSigner.K256();
-        var genesis = key.SignOp(PlcOperation.CreateAtprotoGenesis([key.DidKey], key.DidKey, "a.test", "https://pds.test"));
+        using var key = Secp256k1Keypair.Generate();
+        var genesis = PlcOperation.CreateAtprotoGenesis([key.DidKey()], key.DidKey(), "a.test", "https://pds.test").Sign(key);
 
         var unsigned = DagCbor.DecodeMap(genesis.UnsignedCbor);
         var signed = DagCbor.DecodeMap(genesis.Cbor);
@@ -57,25 +58,25 @@ public sealed class PlcOperationTests
     [Fact]
     public void CreateUpdate_ChainsOnPrevCidAndAppliesChanges()
     {
-        var rotation = TestSigner.K256();
-        var signing = TestSigner.K256();
-        var newSigning = TestSigner.P256();
-        var genesis = rotation.SignOp(PlcOperation.CreateGenesis(
-            [rotation.DidKey],
-            [new("atproto", signing.DidKey)],
+        using var rotation = Secp256k1Keypair.Generate();
+        using var signing = Secp256k1Keypair.Generate();
+        using var newSigning = P256Keypair.Generate();
+        var genesis = PlcOperation.CreateGenesis(
+            [rotation.DidKey()],
+            [new("atproto", signing.DidKey())],
             ["https://example.com/alice", "at://alice.test"],
-            [new("atproto_pds", new PlcService("AtprotoPersonalDataServer", "https://pds1.test"))]));
+            [new("atproto_pds", new PlcService("AtprotoPersonalDataServer", "https://pds1.test"))]).Sign(rotation);
         var did = PlcDid.Derive(genesis);
 
-        var update1 = rotation.SignOp(PlcOperation.CreateUpdate(genesis, new PlcOperationChanges { Handle = "alice2.test", PdsEndpoint = "https://pds2.test" }));
-        var update2 = rotation.SignOp(PlcOperation.CreateUpdate(update1, new PlcOperationChanges { SigningKey = newSigning.DidKey }));
-        var tombstone = rotation.SignOp(PlcOperation.CreateTombstone(update2.Cid));
+        var update1 = PlcOperation.CreateUpdate(genesis, new PlcOperationChanges { Handle = "alice2.test", PdsEndpoint = "https://pds2.test" }).Sign(rotation);
+        var update2 = PlcOperation.CreateUpdate(update1, new PlcOperationChanges { SigningKey = newSigning.DidKey() }).Sign(rotation);
+        var tombstone = PlcOperation.CreateTombstone(update2.Cid).Sign(rotation);
 
         Assert.Equal(genesis.Cid, update1.PrevCid);
         Assert.Equal(update1.Cid, update2.PrevCid);
         Assert.Equal(["https://example.com/alice", "at://alice2.test"], update1.AlsoKnownAs);
         Assert.Equal("https://pds2.test", update1.Services["atproto_pds"].Endpoint);
-        Assert.Equal(signing.DidKey, update1.VerificationMethods["atproto"]);
+        Assert.Equal(signing.DidKey(), update1.VerificationMethods["atproto"]);
 
         var log = new List<PlcLogEntry>
         {
@@ -85,7 +86,7 @@ public sealed class PlcOperationTests
         };
         var state = PlcAuditLog.Verify(did, log);
         Assert.Equal(update2.Cid, state.HeadCid);
-        Assert.Equal(newSigning.DidKey, state.Data!.SigningKey);
+        Assert.Equal(newSigning.DidKey(), state.Data!.SigningKey);
         Assert.Equal("https://pds2.test", state.Data.PdsEndpoint);
         Assert.Equal("alice2.test", state.ToDidDocument()!.GetHandle()?.ToString());
 
@@ -114,8 +115,8 @@ public sealed class PlcOperationTests
     [Fact]
     public void ToJson_Genesis_HasExplicitNullPrevAndAllFields()
     {
-        var key = TestSigner.K256();
-        var genesis = key.SignOp(PlcOperation.CreateAtprotoGenesis([key.DidKey], key.DidKey, "a.test", "https://pds.test"));
+        using var key = Secp256k1Keypair.Generate();
+        var genesis = PlcOperation.CreateAtprotoGenesis([key.DidKey()], key.DidKey(), "a.test", "https://pds.test").Sign(key);
 
         var json = genesis.ToJson();
 

@@ -1,34 +1,42 @@
+using Pds.Domain.Crypto;
 using Pds.Domain.Identity;
 
 namespace Pds.Domain.Tests.Identity;
 
 /// <summary>Forks, nullification and per-key authority, on logs built with generated keys.</summary>
-public sealed class PlcRecoveryTests
+public sealed class PlcRecoveryTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly TestSigner _recovery = TestSigner.K256();
-    private readonly TestSigner _rotation = TestSigner.P256();
-    private readonly TestSigner _stranger = TestSigner.K256();
+    private readonly IKeypair _recovery = Secp256k1Keypair.Generate();
+    private readonly IKeypair _rotation = P256Keypair.Generate();
+    private readonly IKeypair _stranger = Secp256k1Keypair.Generate();
     private readonly PlcRegularOperation _genesis;
     private readonly string _did;
 
     public PlcRecoveryTests()
     {
         // Index 0 (highest authority) is the recovery key; index 1 the everyday rotation key.
-        _genesis = _rotation.SignOp(PlcOperation.CreateAtprotoGenesis([_recovery.DidKey, _rotation.DidKey], _rotation.DidKey, "alice.test", "https://pds.test"));
+        _genesis = PlcOperation.CreateAtprotoGenesis([_recovery.DidKey(), _rotation.DidKey()], _rotation.DidKey(), "alice.test", "https://pds.test").Sign(_rotation);
         _did = PlcDid.Derive(_genesis);
+    }
+
+    public void Dispose()
+    {
+        _recovery.Dispose();
+        _rotation.Dispose();
+        _stranger.Dispose();
     }
 
     private List<PlcLogEntry> LogWithHijack(out PlcRegularOperation hijack)
     {
         // The rotation key (index 1) moves the account and drops the recovery key.
-        hijack = _rotation.SignOp(PlcOperation.CreateUpdate(_genesis, new PlcOperationChanges { RotationKeys = [_stranger.DidKey], Handle = "mallory.test" }));
+        hijack = PlcOperation.CreateUpdate(_genesis, new PlcOperationChanges { RotationKeys = [_stranger.DidKey()], Handle = "mallory.test" }).Sign(_rotation);
         return [PlcLogEntry.Create(_did, _genesis, T0), PlcLogEntry.Create(_did, hijack, T0.AddHours(1))];
     }
 
-    private PlcRegularOperation RecoveryFork(TestSigner signer) =>
-        signer.SignOp(PlcOperation.CreateUpdate(_genesis, new PlcOperationChanges { RotationKeys = [_recovery.DidKey] }));
+    private PlcRegularOperation RecoveryFork(IKeypair signer) =>
+        PlcOperation.CreateUpdate(_genesis, new PlcOperationChanges { RotationKeys = [_recovery.DidKey()] }).Sign(signer);
 
     [Fact]
     public void Validate_ForkByHigherAuthorityWithin72h_NullifiesLaterOps()
@@ -46,7 +54,7 @@ public sealed class PlcRecoveryTests
         log.Add(PlcLogEntry.Create(_did, recovery, T0.AddHours(50)));
         var state = PlcAuditLog.Verify(_did, log);
         Assert.Equal(recovery.Cid, state.HeadCid);
-        Assert.Equal([_recovery.DidKey], state.Data!.RotationKeys);
+        Assert.Equal([_recovery.DidKey()], state.Data!.RotationKeys);
         Assert.Equal("alice.test", state.ToDidDocument()!.GetHandle()?.ToString());
     }
 
@@ -105,7 +113,7 @@ public sealed class PlcRecoveryTests
         log[1] = log[1] with { Nullified = true };
         log.Add(PlcLogEntry.Create(_did, fork, T0.AddHours(2)));
 
-        var again = _recovery.SignOp(PlcOperation.CreateUpdate(_genesis, new PlcOperationChanges { Handle = "other.test" }));
+        var again = PlcOperation.CreateUpdate(_genesis, new PlcOperationChanges { Handle = "other.test" }).Sign(_recovery);
         var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, log, again, T0.AddHours(3)));
 
         Assert.Equal(0, accepted.KeyIndex);
@@ -116,7 +124,7 @@ public sealed class PlcRecoveryTests
     public void Validate_UpdateSignedByUnlistedKey_RejectedAsInvalidSignature()
     {
         var log = LogWithHijack(out var hijack);
-        var op = _recovery.SignOp(PlcOperation.CreateUpdate(hijack, new PlcOperationChanges { Handle = "x.test" }));
+        var op = PlcOperation.CreateUpdate(hijack, new PlcOperationChanges { Handle = "x.test" }).Sign(_recovery);
 
         var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, log, op, T0.AddHours(2)));
 
@@ -127,7 +135,7 @@ public sealed class PlcRecoveryTests
     public void Validate_UpdateNotAfterPrev_RejectedForTimestampOrder()
     {
         var log = LogWithHijack(out var hijack);
-        var op = _stranger.SignOp(PlcOperation.CreateUpdate(hijack, new PlcOperationChanges { Handle = "x.test" }));
+        var op = PlcOperation.CreateUpdate(hijack, new PlcOperationChanges { Handle = "x.test" }).Sign(_stranger);
 
         var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, log, op, log[1].CreatedAt));
 
@@ -138,7 +146,7 @@ public sealed class PlcRecoveryTests
     public void Validate_RegularUpdate_NullifiesNothing()
     {
         var log = LogWithHijack(out var hijack);
-        var op = _stranger.SignOp(PlcOperation.CreateUpdate(hijack, new PlcOperationChanges { Handle = "x.test" }));
+        var op = PlcOperation.CreateUpdate(hijack, new PlcOperationChanges { Handle = "x.test" }).Sign(_stranger);
 
         var accepted = PlcOpValidator.Validate(_did, log, op, T0.AddHours(2));
 
@@ -150,9 +158,9 @@ public sealed class PlcRecoveryTests
     [Fact]
     public void Validate_TombstoneThenUpdate_RejectedButRecoveryMayUndoTombstone()
     {
-        var tombstone = _rotation.SignOp(PlcOperation.CreateTombstone(_genesis.Cid));
+        var tombstone = PlcOperation.CreateTombstone(_genesis.Cid).Sign(_rotation);
         var log = new List<PlcLogEntry> { PlcLogEntry.Create(_did, _genesis, T0), PlcLogEntry.Create(_did, tombstone, T0.AddHours(1)) };
-        var afterTombstone = _recovery.SignOp(PlcOperation.CreateUpdate(new PlcData(_did, [], [], [], []), tombstone.Cid, new PlcOperationChanges { RotationKeys = [_recovery.DidKey] }));
+        var afterTombstone = PlcOperation.CreateUpdate(new PlcData(_did, [], [], [], []), tombstone.Cid, new PlcOperationChanges { RotationKeys = [_recovery.DidKey()] }).Sign(_recovery);
 
         var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, log, afterTombstone, T0.AddHours(2)));
         var undo = PlcOpValidator.Validate(_did, log, RecoveryFork(_recovery), T0.AddHours(2));
@@ -174,8 +182,8 @@ public sealed class PlcRecoveryTests
     [Fact]
     public void Validate_UnknownPrev_Rejected()
     {
-        var other = _rotation.SignOp(PlcOperation.CreateAtprotoGenesis([_rotation.DidKey], _rotation.DidKey, "z.test", "https://pds.test"));
-        var op = _rotation.SignOp(PlcOperation.CreateUpdate(other, new PlcOperationChanges()));
+        var other = PlcOperation.CreateAtprotoGenesis([_rotation.DidKey()], _rotation.DidKey(), "z.test", "https://pds.test").Sign(_rotation);
+        var op = PlcOperation.CreateUpdate(other, new PlcOperationChanges()).Sign(_rotation);
 
         var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, [PlcLogEntry.Create(_did, _genesis, T0)], op, T0.AddHours(1)));
 
@@ -193,7 +201,7 @@ public sealed class PlcRecoveryTests
     [Fact]
     public void Validate_FirstOpNotGenesis_Rejected()
     {
-        var tombstone = _rotation.SignOp(PlcOperation.CreateTombstone(_genesis.Cid));
+        var tombstone = PlcOperation.CreateTombstone(_genesis.Cid).Sign(_rotation);
 
         var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, [], tombstone, T0));
 
@@ -257,11 +265,11 @@ public sealed class PlcRecoveryTests
     [Fact]
     public void CheckSubmission_RejectsOpsTheDirectoryRefuses()
     {
-        var dupKeys = _rotation.SignOp(PlcOperation.CreateAtprotoGenesis([_rotation.DidKey, _rotation.DidKey], _rotation.DidKey, "a.test", "https://pds.test"));
-        var noKeys = _rotation.SignOp(PlcOperation.CreateAtprotoGenesis([], _rotation.DidKey, "a.test", "https://pds.test"));
-        var badKey = _rotation.SignOp(PlcOperation.CreateAtprotoGenesis(["did:key:zNotAKey0"], _rotation.DidKey, "a.test", "https://pds.test"));
-        var huge = _rotation.SignOp(PlcOperation.CreateGenesis([_rotation.DidKey], [], [new string('a', 8000)], []));
-        var unsigned = PlcOperation.CreateAtprotoGenesis([_rotation.DidKey], _rotation.DidKey, "a.test", "https://pds.test");
+        var dupKeys = PlcOperation.CreateAtprotoGenesis([_rotation.DidKey(), _rotation.DidKey()], _rotation.DidKey(), "a.test", "https://pds.test").Sign(_rotation);
+        var noKeys = PlcOperation.CreateAtprotoGenesis([], _rotation.DidKey(), "a.test", "https://pds.test").Sign(_rotation);
+        var badKey = PlcOperation.CreateAtprotoGenesis(["did:key:zNotAKey0"], _rotation.DidKey(), "a.test", "https://pds.test").Sign(_rotation);
+        var huge = PlcOperation.CreateGenesis([_rotation.DidKey()], [], [new string('a', 8000)], []).Sign(_rotation);
+        var unsigned = PlcOperation.CreateAtprotoGenesis([_rotation.DidKey()], _rotation.DidKey(), "a.test", "https://pds.test");
         var legacy = PlcOperation.FromJson("""{"type":"create","signingKey":"did:key:zQ3shP5TBe1sQfSttXty15FAEHV1DZgcxRZNxvEWnPfLFwLxJ","recoveryKey":"did:key:zQ3shhCGUqDKjStzuDxPkTxN6ujddP4RkEKJJouJGRRkaLGbg","handle":"a.test","service":"https://pds.test","prev":null,"sig":"AA"}""");
 
         Assert.Equal(PlcValidationError.MalformedOperation, Assert.Throws<PlcValidationException>(() => PlcOpValidator.CheckSubmission(dupKeys)).Error);
