@@ -64,12 +64,13 @@ public sealed class DidDocument
         foreach (var (keyId, didKey) in data.VerificationMethods)
         {
             // Keys of other types are still listed (verification methods may use any did:key), without a suite context.
-            var suite = !SignatureVerifier.TryGetCachedDidKey(didKey, out var key) ? null
-                : key.Type == KeyType.P256 ? P256Context
-                : Secp256k1Context;
-            if (suite is not null && !context.Contains(suite))
+            if (SignatureVerifier.TryGetCachedDidKey(didKey, out var key))
             {
-                context.Add(suite);
+                var suite = key.Type == KeyType.P256 ? P256Context : Secp256k1Context;
+                if (!context.Contains(suite))
+                {
+                    context.Add(suite);
+                }
             }
 
             var multibase = didKey.StartsWith(DidKey.Prefix, StringComparison.Ordinal) ? didKey[DidKey.Prefix.Length..] : didKey;
@@ -96,7 +97,10 @@ public sealed class DidDocument
     /// </summary>
     public string? GetSigningKey() => GetKey(PlcOperation.AtprotoVerificationMethod);
 
-    /// <summary>The did:key of the first usable verification method with this fragment.</summary>
+    /// <summary>
+    /// The did:key of the first verification method with this fragment that this DID controls
+    /// and whose key parses as a P-256 or secp256k1 key (Multikey, or a legacy 2019 type).
+    /// </summary>
     public string? GetKey(string fragment)
     {
         foreach (var method in VerificationMethods)

@@ -42,17 +42,29 @@ public static class PlcOpValidator
     public const int MaxServiceEndpointLength = 512;
 
     /// <summary>
-    /// Validates <paramref name="proposed"/>, submitted for <paramref name="did"/> at
-    /// <paramref name="createdAt"/>, against the DID's stored audit log (all entries, nullified
-    /// ones included, in acceptance order; their <c>nullified</c> flags are trusted). Applies the
-    /// submission limits of <see cref="CheckSubmission"/> first.
+    /// Validates a newly submitted operation for <paramref name="did"/>, received at
+    /// <paramref name="createdAt"/>: the submission limits of <see cref="CheckSubmission"/>, then
+    /// the log rules of <see cref="Validate"/>. This is what a PLC directory runs on <c>POST /{did}</c>.
     /// </summary>
     /// <returns>What to store: the operation's CID and the CIDs it nullifies.</returns>
     /// <exception cref="PlcValidationException">The operation must be rejected; see <see cref="PlcValidationException.Error"/>.</exception>
+    public static PlcOpAcceptance ValidateSubmission(string did, IReadOnlyList<PlcLogEntry> existing, PlcOperation proposed, DateTimeOffset createdAt)
+    {
+        CheckSubmission(proposed);
+        return Validate(did, existing, proposed, createdAt);
+    }
+
+    /// <summary>
+    /// Applies the log rules to <paramref name="proposed"/>, arriving at <paramref name="createdAt"/>,
+    /// against the DID's stored audit log (all entries, nullified ones included, in acceptance
+    /// order; their <c>nullified</c> flags are trusted and their signatures not re-checked, except
+    /// the one signature a recovery fork must be compared with).
+    /// </summary>
+    /// <exception cref="PlcValidationException">The operation breaks a rule; see <see cref="PlcValidationException.Error"/>.</exception>
     public static PlcOpAcceptance Validate(string did, IReadOnlyList<PlcLogEntry> existing, PlcOperation proposed, DateTimeOffset createdAt)
     {
         ArgumentNullException.ThrowIfNull(existing);
-        CheckSubmission(proposed);
+        ArgumentNullException.ThrowIfNull(proposed);
         var log = new PlcLogReplay(did);
         foreach (var entry in existing)
         {

@@ -75,6 +75,32 @@ public sealed class PlcAuditLogInteropTests
         Assert.Equal(entries.Count(e => !e.Nullified), state.ActiveOperations.Count());
     }
 
+    [Theory]
+    [MemberData(nameof(ValidLogs))]
+    public void Validate_ReplayingValidLogOneOpAtATime_ReproducesServedNullifications(string file)
+    {
+        var entries = PlcLogEntry.ParseAuditLog(InteropFiles.ReadText(file));
+        var did = entries[0].Did;
+        var stored = new List<PlcLogEntry>();
+
+        foreach (var entry in entries)
+        {
+            var accepted = PlcOpValidator.Validate(did, stored, entry.Operation, entry.CreatedAt);
+            Assert.Equal(entry.Cid, accepted.Cid);
+            for (var i = 0; i < stored.Count; i++)
+            {
+                if (accepted.Nullified.Contains(stored[i].Cid))
+                {
+                    stored[i] = stored[i] with { Nullified = true };
+                }
+            }
+
+            stored.Add(PlcLogEntry.Create(did, entry.Operation, entry.CreatedAt));
+        }
+
+        Assert.Equal(entries.Select(e => e.Nullified), stored.Select(e => e.Nullified));
+    }
+
     public static TheoryData<string, PlcValidationError> InvalidLogReasons() => new()
     {
         { "plc/audit_log/invalid/log_invalid_nullification_reused_key.json", PlcValidationError.InsufficientKeyAuthority },

@@ -44,7 +44,7 @@ public sealed class PlcRecoveryTests : IDisposable
         var log = LogWithHijack(out var hijack);
         var recovery = RecoveryFork(_recovery);
 
-        var accepted = PlcOpValidator.Validate(_did, log, recovery, T0.AddHours(50));
+        var accepted = PlcOpValidator.ValidateSubmission(_did, log, recovery, T0.AddHours(50));
 
         Assert.Equal([hijack.Cid], accepted.Nullified);
         Assert.Equal(_genesis.Cid, accepted.Prev);
@@ -63,7 +63,7 @@ public sealed class PlcRecoveryTests : IDisposable
     {
         var log = LogWithHijack(out _);
 
-        var accepted = PlcOpValidator.Validate(_did, log, RecoveryFork(_recovery), log[1].CreatedAt + PlcOpValidator.RecoveryWindow);
+        var accepted = PlcOpValidator.ValidateSubmission(_did, log, RecoveryFork(_recovery), log[1].CreatedAt + PlcOpValidator.RecoveryWindow);
 
         Assert.Single(accepted.Nullified);
     }
@@ -74,7 +74,7 @@ public sealed class PlcRecoveryTests : IDisposable
         var log = LogWithHijack(out _);
 
         var ex = Assert.Throws<PlcValidationException>(() =>
-            PlcOpValidator.Validate(_did, log, RecoveryFork(_recovery), log[1].CreatedAt + PlcOpValidator.RecoveryWindow + TimeSpan.FromMilliseconds(1)));
+            PlcOpValidator.ValidateSubmission(_did, log, RecoveryFork(_recovery), log[1].CreatedAt + PlcOpValidator.RecoveryWindow + TimeSpan.FromMilliseconds(1)));
 
         Assert.Equal(PlcValidationError.RecoveryWindowExpired, ex.Error);
     }
@@ -97,7 +97,7 @@ public sealed class PlcRecoveryTests : IDisposable
     {
         var log = LogWithHijack(out _);
 
-        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, log, RecoveryFork(_rotation), T0.AddHours(2)));
+        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.ValidateSubmission(_did, log, RecoveryFork(_rotation), T0.AddHours(2)));
 
         Assert.Equal(PlcValidationError.InsufficientKeyAuthority, ex.Error);
     }
@@ -109,12 +109,12 @@ public sealed class PlcRecoveryTests : IDisposable
         // a further fork from genesis would need an index below 0, so nothing can fork there again.
         var log = LogWithHijack(out _);
         var fork = RecoveryFork(_recovery);
-        var accepted = PlcOpValidator.Validate(_did, log, fork, T0.AddHours(2));
+        var accepted = PlcOpValidator.ValidateSubmission(_did, log, fork, T0.AddHours(2));
         log[1] = log[1] with { Nullified = true };
         log.Add(PlcLogEntry.Create(_did, fork, T0.AddHours(2)));
 
         var again = PlcOperation.CreateUpdate(_genesis, new PlcOperationChanges { Handle = "other.test" }).Sign(_recovery);
-        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, log, again, T0.AddHours(3)));
+        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.ValidateSubmission(_did, log, again, T0.AddHours(3)));
 
         Assert.Equal(0, accepted.KeyIndex);
         Assert.Equal(PlcValidationError.InsufficientKeyAuthority, ex.Error);
@@ -126,7 +126,7 @@ public sealed class PlcRecoveryTests : IDisposable
         var log = LogWithHijack(out var hijack);
         var op = PlcOperation.CreateUpdate(hijack, new PlcOperationChanges { Handle = "x.test" }).Sign(_recovery);
 
-        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, log, op, T0.AddHours(2)));
+        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.ValidateSubmission(_did, log, op, T0.AddHours(2)));
 
         Assert.Equal(PlcValidationError.InvalidSignature, ex.Error);
     }
@@ -137,7 +137,7 @@ public sealed class PlcRecoveryTests : IDisposable
         var log = LogWithHijack(out var hijack);
         var op = PlcOperation.CreateUpdate(hijack, new PlcOperationChanges { Handle = "x.test" }).Sign(_stranger);
 
-        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, log, op, log[1].CreatedAt));
+        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.ValidateSubmission(_did, log, op, log[1].CreatedAt));
 
         Assert.Equal(PlcValidationError.TimestampOrder, ex.Error);
     }
@@ -148,7 +148,7 @@ public sealed class PlcRecoveryTests : IDisposable
         var log = LogWithHijack(out var hijack);
         var op = PlcOperation.CreateUpdate(hijack, new PlcOperationChanges { Handle = "x.test" }).Sign(_stranger);
 
-        var accepted = PlcOpValidator.Validate(_did, log, op, T0.AddHours(2));
+        var accepted = PlcOpValidator.ValidateSubmission(_did, log, op, T0.AddHours(2));
 
         Assert.Empty(accepted.Nullified);
         Assert.Equal(hijack.Cid, accepted.Prev);
@@ -162,8 +162,8 @@ public sealed class PlcRecoveryTests : IDisposable
         var log = new List<PlcLogEntry> { PlcLogEntry.Create(_did, _genesis, T0), PlcLogEntry.Create(_did, tombstone, T0.AddHours(1)) };
         var afterTombstone = PlcOperation.CreateUpdate(new PlcData(_did, [], [], [], []), tombstone.Cid, new PlcOperationChanges { RotationKeys = [_recovery.DidKey()] }).Sign(_recovery);
 
-        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, log, afterTombstone, T0.AddHours(2)));
-        var undo = PlcOpValidator.Validate(_did, log, RecoveryFork(_recovery), T0.AddHours(2));
+        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.ValidateSubmission(_did, log, afterTombstone, T0.AddHours(2)));
+        var undo = PlcOpValidator.ValidateSubmission(_did, log, RecoveryFork(_recovery), T0.AddHours(2));
 
         Assert.Equal(PlcValidationError.AfterTombstone, ex.Error);
         Assert.Equal([tombstone.Cid], undo.Nullified);
@@ -174,7 +174,7 @@ public sealed class PlcRecoveryTests : IDisposable
     {
         var log = LogWithHijack(out _);
 
-        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, log, _genesis, T0.AddHours(2)));
+        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.ValidateSubmission(_did, log, _genesis, T0.AddHours(2)));
 
         Assert.Equal(PlcValidationError.UnexpectedGenesis, ex.Error);
     }
@@ -185,7 +185,7 @@ public sealed class PlcRecoveryTests : IDisposable
         var other = PlcOperation.CreateAtprotoGenesis([_rotation.DidKey()], _rotation.DidKey(), "z.test", "https://pds.test").Sign(_rotation);
         var op = PlcOperation.CreateUpdate(other, new PlcOperationChanges()).Sign(_rotation);
 
-        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, [PlcLogEntry.Create(_did, _genesis, T0)], op, T0.AddHours(1)));
+        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.ValidateSubmission(_did, [PlcLogEntry.Create(_did, _genesis, T0)], op, T0.AddHours(1)));
 
         Assert.Equal(PlcValidationError.PrevNotFound, ex.Error);
     }
@@ -193,7 +193,7 @@ public sealed class PlcRecoveryTests : IDisposable
     [Fact]
     public void Validate_GenesisForWrongDid_Rejected()
     {
-        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", [], _genesis, T0));
+        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.ValidateSubmission("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", [], _genesis, T0));
 
         Assert.Equal(PlcValidationError.DidMismatch, ex.Error);
     }
@@ -203,7 +203,7 @@ public sealed class PlcRecoveryTests : IDisposable
     {
         var tombstone = PlcOperation.CreateTombstone(_genesis.Cid).Sign(_rotation);
 
-        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.Validate(_did, [], tombstone, T0));
+        var ex = Assert.Throws<PlcValidationException>(() => PlcOpValidator.ValidateSubmission(_did, [], tombstone, T0));
 
         Assert.Equal(PlcValidationError.MissingGenesis, ex.Error);
     }

@@ -1,3 +1,4 @@
+using CsCheck;
 using Pds.Domain.Identity;
 
 namespace Pds.Domain.Tests.Identity;
@@ -16,6 +17,29 @@ public sealed class PlcSignatureTests
         Assert.DoesNotContain('+', text);
         Assert.DoesNotContain('/', text);
         Assert.Equal(bytes, PlcSignature.DecodeCompact(text));
+    }
+
+    private const string UrlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    [Fact]
+    public void Encode_AnyBytes_RoundTripsAndNoOtherSpellingDecodes()
+    {
+        Gen.Byte.Array[1, 80].Sample(bytes =>
+        {
+            var text = PlcSignature.Encode(bytes);
+            Assert.True(PlcSignature.TryDecode(text, out var back));
+            Assert.Equal(bytes, back);
+
+            // Setting any unused trailing bit yields a different string for the same bytes: rejected.
+            var unusedBits = (text.Length % 4) switch { 2 => 0b1111, 3 => 0b11, _ => 0 };
+            var last = UrlAlphabet.IndexOf(text[^1], StringComparison.Ordinal);
+            for (var bit = 1; bit <= unusedBits; bit <<= 1)
+            {
+                Assert.False(PlcSignature.TryDecode(text[..^1] + UrlAlphabet[last | bit], out _));
+            }
+
+            Assert.False(PlcSignature.TryDecode(text + "=", out _));
+        });
     }
 
     [Theory]
