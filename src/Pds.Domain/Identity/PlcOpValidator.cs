@@ -304,10 +304,10 @@ internal sealed class PlcLogReplay(string did)
             throw new PlcValidationException(PlcValidationError.InvalidSignature, $"stored operation {disputed.Cid} is not signed by a rotation key of its prev");
         }
 
-        var signer = FindSigner(keys.Take(disputedSigner).ToList(), op, signature);
+        var signer = FindSigner(keys, op, signature, end: disputedSigner);
         if (signer < 0)
         {
-            var any = FindSigner(keys, op, signature);
+            var any = FindSigner(keys, op, signature, start: disputedSigner);
             throw any >= 0
                 ? new PlcValidationException(PlcValidationError.InsufficientKeyAuthority, $"rotation key {any} cannot nullify an operation signed by rotation key {disputedSigner}")
                 : new PlcValidationException(PlcValidationError.InvalidSignature, "signature does not verify against any rotation key of prev");
@@ -349,11 +349,11 @@ internal sealed class PlcLogReplay(string did)
         return new PlcOpAcceptance(op, op.Cid, null, [], index);
     }
 
-    /// <summary>Index of the first key that verifies the signature over the unsigned operation, or -1.</summary>
-    private static int FindSigner(IReadOnlyList<string> keys, PlcOperation op, byte[] signature)
+    /// <summary>Index of the first key in [start, end) that verifies the signature over the unsigned operation, or -1.</summary>
+    private static int FindSigner(IReadOnlyList<string> keys, PlcOperation op, byte[] signature, int start = 0, int end = int.MaxValue)
     {
         var data = op.UnsignedCbor.Span;
-        for (var i = 0; i < keys.Count; i++)
+        for (var i = start; i < Math.Min(end, keys.Count); i++)
         {
             if (SignatureVerifier.Verify(keys[i], data, signature))
             {
