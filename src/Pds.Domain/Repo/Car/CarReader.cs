@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using Pds.Domain.Data;
 
 namespace Pds.Domain.Repo.Car;
@@ -23,6 +24,9 @@ public sealed class CarReader : IAsyncDisposable
     private readonly Stream _stream;
     private readonly CarLimits _limits;
     private readonly bool _leaveOpen;
+
+    // One hash context for the whole stream: cheaper than a fresh one per block.
+    private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[]? _buffer;
     private int _start;
     private int _end;
@@ -148,7 +152,7 @@ public sealed class CarReader : IAsyncDisposable
 
         if (cid!.MultihashCode == Cid.Sha256Code)
         {
-            if (!cid.Matches(data.Span))
+            if (!HashMatches(cid, data.Span))
             {
                 throw new CarException($"block {cid} does not match its hash");
             }
@@ -166,6 +170,19 @@ public sealed class CarReader : IAsyncDisposable
 
         _start += sectionLength;
         return new CarBlock(cid, data);
+    }
+
+    private bool HashMatches(Cid cid, ReadOnlySpan<byte> data)
+    {
+        if (cid.Digest.Length != Cid.Sha256Length)
+        {
+            return false;
+        }
+
+        Span<byte> digest = stackalloc byte[Cid.Sha256Length];
+        _sha256.AppendData(data);
+        _sha256.GetHashAndReset(digest);
+        return digest.SequenceEqual(cid.Digest);
     }
 
     private async Task ReadHeaderAsync(CancellationToken cancellationToken)
@@ -369,6 +386,7 @@ public sealed class CarReader : IAsyncDisposable
 
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = null;
+        _sha256.Dispose();
         if (!_leaveOpen)
         {
             await _stream.DisposeAsync().ConfigureAwait(false);
