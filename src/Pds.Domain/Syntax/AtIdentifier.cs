@@ -94,6 +94,10 @@ public sealed class AtIdentifier : IEquatable<AtIdentifier>, IParsable<AtIdentif
         return false;
     }
 
+    /// <summary>True when <paramref name="s"/> is a valid DID or handle.</summary>
+    public static bool IsValid(ReadOnlySpan<char> s) =>
+        s.StartsWith("did:", StringComparison.Ordinal) ? Did.IsValid(s) : Handle.IsValid(s);
+
     public bool Equals(AtIdentifier? other) =>
         other is not null && (IsDid ? _did.Equals(other._did) : _handle.Equals(other._handle));
 

@@ -86,9 +86,47 @@ public sealed class AtUri : IEquatable<AtUri>, IParsable<AtUri>
         return false;
     }
 
+    /// <summary>True when <paramref name="s"/> is a valid AT URI in the restricted Lexicon form.</summary>
+    public static bool IsValid(ReadOnlySpan<char> s) => Validate(s, out _) is null;
+
     private static string? TryParseCore(string s, out AtUri? result)
     {
         result = null;
+        var error = Validate(s, out var parts);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var authority = parts.AuthorityIsDid
+            ? new AtIdentifier(Did.FromValidated(s[parts.Authority]))
+            : new AtIdentifier(Handle.FromValidated(s[parts.Authority]));
+        var collection = parts.Collection.End.Value > 0 ? Nsid.FromValidated(s[parts.Collection]) : null;
+        var recordKey = parts.RecordKey.End.Value > 0 ? RecordKey.FromValidated(s[parts.RecordKey]) : null;
+        var fragment = parts.Fragment < 0 ? null : s[(parts.Fragment + 1)..];
+
+        // Only a handle authority can differ from its canonical (lower-case) spelling.
+        var authorityText = s.AsSpan(parts.Authority);
+        var canonical = !parts.AuthorityIsDid && !authorityText.SequenceEqual(authority.ToString())
+            ? string.Concat(Scheme, authority.ToString(), s.AsSpan(Scheme.Length + authorityText.Length))
+            : s;
+        result = new AtUri(canonical, authority, collection, recordKey, fragment);
+        return null;
+    }
+
+    private struct Parts
+    {
+        public Range Authority;
+        public bool AuthorityIsDid;
+        public Range Collection;
+        public Range RecordKey;
+        public int Fragment;
+    }
+
+    private static string? Validate(ReadOnlySpan<char> s, out Parts parts)
+    {
+        parts = default;
+        parts.Fragment = -1;
         if (s.Length > MaxLength)
         {
             return "longer than 8 KiB";
@@ -99,82 +137,83 @@ public sealed class AtUri : IEquatable<AtUri>, IParsable<AtUri>
             return "must start with 'at://'";
         }
 
-        var span = s.AsSpan();
-        string? fragment = null;
-        var hash = span.IndexOf('#');
-        var pathEnd = span.Length;
+        var pathEnd = s.Length;
+        var hash = s.IndexOf('#');
         if (hash >= 0)
         {
-            var fragmentError = ValidateFragment(span[(hash + 1)..]);
+            var fragmentError = ValidateFragment(s[(hash + 1)..]);
             if (fragmentError is not null)
             {
                 return fragmentError;
             }
 
-            fragment = s[(hash + 1)..];
+            parts.Fragment = hash;
             pathEnd = hash;
         }
 
-        var rest = span[Scheme.Length..pathEnd];
+        var rest = s[Scheme.Length..pathEnd];
         if (rest.IndexOf('?') >= 0)
         {
             return "query parts are not supported";
         }
 
         var slash = rest.IndexOf('/');
-        var authorityText = slash < 0 ? rest : rest[..slash];
-        if (authorityText.Length == 0)
+        var authority = slash < 0 ? rest : rest[..slash];
+        if (authority.Length == 0)
         {
             return "the authority is empty";
         }
 
-        if (!AtIdentifier.TryParse(authorityText.ToString(), out var authority))
+        parts.AuthorityIsDid = authority.StartsWith("did:", StringComparison.Ordinal);
+        if (!(parts.AuthorityIsDid ? Did.IsValid(authority) : Handle.IsValid(authority)))
         {
             return "the authority is not a valid DID or handle";
         }
 
-        Nsid? collection = null;
-        RecordKey? recordKey = null;
-        if (slash >= 0)
+        parts.Authority = new Range(Scheme.Length, Scheme.Length + authority.Length);
+        if (slash < 0)
         {
-            var path = rest[(slash + 1)..];
-            var slash2 = path.IndexOf('/');
-            var collectionText = slash2 < 0 ? path : path[..slash2];
-            if (collectionText.Length == 0)
-            {
-                return "empty path segment (trailing or duplicate slash)";
-            }
-
-            if (!Nsid.TryParse(collectionText.ToString(), out collection))
-            {
-                return "the collection is not a valid NSID";
-            }
-
-            if (slash2 >= 0)
-            {
-                var rkeyText = path[(slash2 + 1)..];
-                if (rkeyText.Length == 0)
-                {
-                    return "empty path segment (trailing or duplicate slash)";
-                }
-
-                if (rkeyText.IndexOf('/') >= 0)
-                {
-                    return "the path has more than two segments";
-                }
-
-                if (!RecordKey.TryParse(rkeyText.ToString(), out recordKey))
-                {
-                    return "the record key is not valid";
-                }
-            }
+            return null;
         }
 
-        // Only a handle authority can differ from its canonical (lower-case) spelling.
-        var canonical = authority.IsHandle && !authorityText.SequenceEqual(authority.ToString())
-            ? string.Concat(Scheme, authority.ToString(), s.AsSpan(Scheme.Length + authorityText.Length))
-            : s;
-        result = new AtUri(canonical, authority, collection, recordKey, fragment);
+        var pathStart = Scheme.Length + slash + 1;
+        var path = rest[(slash + 1)..];
+        var slash2 = path.IndexOf('/');
+        var collection = slash2 < 0 ? path : path[..slash2];
+        if (collection.Length == 0)
+        {
+            return "empty path segment (trailing or duplicate slash)";
+        }
+
+        if (!Nsid.IsValid(collection))
+        {
+            return "the collection is not a valid NSID";
+        }
+
+        parts.Collection = new Range(pathStart, pathStart + collection.Length);
+        if (slash2 < 0)
+        {
+            return null;
+        }
+
+        var rkey = path[(slash2 + 1)..];
+        if (rkey.Length == 0)
+        {
+            return "empty path segment (trailing or duplicate slash)";
+        }
+
+        if (rkey.IndexOf('/') >= 0)
+        {
+            return "the path has more than two segments";
+        }
+
+        if (!Syntax.RecordKey.IsValid(rkey))
+        {
+            return "the record key is not valid";
+        }
+
+        var rkeyStart = pathStart + slash2 + 1;
+        parts.RecordKey = new Range(rkeyStart, rkeyStart + rkey.Length);
         return null;
     }
 

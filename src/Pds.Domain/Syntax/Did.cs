@@ -35,6 +35,9 @@ public sealed class Did : IEquatable<Did>, IParsable<Did>
     public bool MethodIs(string method) =>
         _value.AsSpan(4, _methodEnd - 4).SequenceEqual(method);
 
+    /// <summary>Wraps a string already known to be valid DID syntax.</summary>
+    internal static Did FromValidated(string s) => new(s, s.IndexOf(':', 4));
+
     public static Did Parse(string s) => Parse(s, null);
 
     public static Did Parse(string s, IFormatProvider? provider)

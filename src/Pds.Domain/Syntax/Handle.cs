@@ -58,6 +58,9 @@ public sealed class Handle : IEquatable<Handle>, IParsable<Handle>
         return false;
     }
 
+    /// <summary>Wraps a string already known to be valid handle syntax, normalizing its case.</summary>
+    internal static Handle FromValidated(string s) => new(Normalize(s));
+
     public static Handle Parse(string s) => Parse(s, null);
 
     public static Handle Parse(string s, IFormatProvider? provider)

@@ -19,6 +19,9 @@ public sealed class RecordKey : IEquatable<RecordKey>, IParsable<RecordKey>
 
     private RecordKey(string value) => _value = value;
 
+    /// <summary>Wraps a string already known to be valid record key syntax.</summary>
+    internal static RecordKey FromValidated(string s) => new(s);
+
     public static RecordKey Parse(string s) => Parse(s, null);
 
     public static RecordKey Parse(string s, IFormatProvider? provider)
