@@ -21,10 +21,12 @@ internal sealed class MstNode
     private MstNode? _left;
     private NodeEntry[]? _entries;
     private int _layer;
+    private readonly bool _isRoot;
 
     private MstNode(int layer, Cid? cid, MstNode? left, NodeEntry[]? entries, bool stored)
     {
         _layer = layer;
+        _isRoot = layer < 0;
         _cid = cid;
         _left = left;
         _entries = entries;
@@ -37,11 +39,11 @@ internal sealed class MstNode
     /// <summary>True when the block came from (and so is already in) the block source.</summary>
     public bool Stored { get; }
 
-    public bool IsLoaded => _entries is not null;
+    public bool IsLoaded => Volatile.Read(ref _entries) is not null;
 
-    public MstNode? Left => _entries is not null ? _left : throw NotLoaded();
+    public MstNode? Left => Volatile.Read(ref _entries) is not null ? _left : throw NotLoaded();
 
-    public NodeEntry[] Entries => _entries ?? throw NotLoaded();
+    public NodeEntry[] Entries => Volatile.Read(ref _entries) ?? throw NotLoaded();
 
     /// <summary>True for a node with no entries and no subtree (only valid as the root of an empty tree).</summary>
     public bool IsEmpty => Entries.Length == 0 && _left is null;
@@ -105,7 +107,7 @@ internal sealed class MstNode
     /// <summary>Reads and validates the node's block if it is not in memory yet.</summary>
     public ValueTask EnsureLoadedAsync(IBlockSource source, CancellationToken cancellationToken)
     {
-        return _entries is not null ? ValueTask.CompletedTask : LoadAsync(source, cancellationToken);
+        return Volatile.Read(ref _entries) is not null ? ValueTask.CompletedTask : LoadAsync(source, cancellationToken);
     }
 
     private async ValueTask LoadAsync(IBlockSource source, CancellationToken cancellationToken)
@@ -119,7 +121,7 @@ internal sealed class MstNode
         }
 
         var data = MstNodeData.Decode(block);
-        var isRoot = _layer < 0;
+        var isRoot = _isRoot;
         int layer;
         if (data.Entries.Count == 0)
         {
@@ -168,7 +170,9 @@ internal sealed class MstNode
         _left = data.Left is null ? null : Stub(data.Left, layer - 1);
         _bytes = block.ToArray();
         _layer = layer;
-        _entries = entries;
+        // Published last: a reader that sees the entries also sees the fields above (concurrent
+        // readers may both load a stub; they store identical content).
+        Volatile.Write(ref _entries, entries);
     }
 
     /// <summary>The subtree between entry <paramref name="index"/> - 1 and entry <paramref name="index"/>.</summary>

@@ -3,6 +3,9 @@ using Pds.Domain.Data;
 
 namespace Pds.Domain.Repo.Mst;
 
+/// <summary>A block reached by <see cref="MstTree.WalkBlocksAsync"/>: an MST node with its bytes, or a record link.</summary>
+public readonly record struct MstBlockRef(Cid Cid, bool IsNode, ReadOnlyMemory<byte> NodeBytes);
+
 /// <summary>
 /// The repository Merkle Search Tree: an immutable, persistent map from repository paths to record
 /// CIDs. Nodes are read lazily from an <see cref="IBlockSource"/>, so a lookup or a write touches only
@@ -270,6 +273,55 @@ public sealed class MstTree
         }
 
         return blocks;
+    }
+
+    /// <summary>
+    /// The tree in streamable CAR order: each node block, then its slots in order (left subtree, then for
+    /// each entry its record CID followed by its right subtree), depth first. Record blocks are not
+    /// read; the caller fetches them by <see cref="MstBlockRef.Cid"/> where <see cref="MstBlockRef.IsNode"/> is false.
+    /// </summary>
+    public async IAsyncEnumerable<MstBlockRef> WalkBlocksAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Slot positions as in WalkAsync: 0 = left subtree, 2k+1 = record of entry k, 2k+2 = right subtree of entry k.
+        var stack = new Stack<(MstNode Node, int Position)>();
+        await _root.EnsureLoadedAsync(Source, cancellationToken).ConfigureAwait(false);
+        yield return new MstBlockRef(_root.GetCid(), true, _root.GetBytes());
+        stack.Push((_root, 0));
+        while (stack.Count > 0)
+        {
+            var (node, pos) = stack.Pop();
+            var entries = node.Entries;
+            MstNode? child;
+            if (pos == 0)
+            {
+                stack.Push((node, 1));
+                child = node.Left;
+            }
+            else
+            {
+                var k = (pos - 1) >> 1;
+                if (k >= entries.Length)
+                {
+                    continue;
+                }
+
+                stack.Push((node, pos + 1));
+                if ((pos & 1) == 1)
+                {
+                    yield return new MstBlockRef(entries[k].Value, false, default);
+                    continue;
+                }
+
+                child = entries[k].Right;
+            }
+
+            if (child is not null)
+            {
+                await child.EnsureLoadedAsync(Source, cancellationToken).ConfigureAwait(false);
+                yield return new MstBlockRef(child.GetCid(), true, child.GetBytes());
+                stack.Push((child, 0));
+            }
+        }
     }
 
     private async ValueTask<MstNode> InsertAsync(MstNode node, string key, int height, Cid value, CancellationToken ct)

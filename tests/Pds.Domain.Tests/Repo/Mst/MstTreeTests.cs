@@ -196,6 +196,37 @@ public sealed class MstTreeTests
     }
 
     [Fact]
+    public async Task WalkBlocksAsync_StoredTree_YieldsNodesBeforeTheirSlotsInKeyOrder()
+    {
+        var keys = Enumerable.Range(0, 300).Select(PostKey).ToList();
+        var tree = await MstTestSupport.PersistAndReloadAsync(await MstTestSupport.BuildAsync(keys), new BlockMap());
+        var items = new List<MstBlockRef>();
+        await foreach (var item in tree.WalkBlocksAsync())
+        {
+            items.Add(item);
+        }
+
+        Assert.True(items[0].IsNode);
+        Assert.Equal(await tree.GetRootCidAsync(), items[0].Cid);
+        Assert.Equal(keys.Select(MstTestSupport.ValueFor), items.Where(i => !i.IsNode).Select(i => i.Cid));
+        var nodes = items.Where(i => i.IsNode).ToList();
+        Assert.Equal((await tree.GetAllNodeBlocksAsync()).Cids.Order(), nodes.Select(n => n.Cid).Order());
+        Assert.All(nodes, n => Assert.True(n.Cid.Matches(n.NodeBytes.Span)));
+
+        // Pre-order: every node appears after the node that links to it.
+        var seen = new HashSet<Cid>();
+        foreach (var node in nodes)
+        {
+            var data = MstNodeData.Decode(node.NodeBytes);
+            seen.Add(node.Cid);
+            foreach (var child in data.Entries.Select(e => e.Right).Append(data.Left).OfType<Cid>())
+            {
+                Assert.DoesNotContain(child, seen);
+            }
+        }
+    }
+
+    [Fact]
     public async Task CoveringProofAsync_AbsentKey_LetsAConsumerProveAbsence()
     {
         var store = new BlockMap();
