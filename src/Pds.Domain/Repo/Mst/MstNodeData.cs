@@ -1,4 +1,3 @@
-using System.Formats.Cbor;
 using System.Text;
 using Pds.Domain.Data;
 
@@ -45,60 +44,39 @@ public sealed class MstNodeData
     }
 
     /// <summary>
-    /// Decodes and validates a node: exact schema (no missing or extra fields), canonical DAG-CBOR,
-    /// valid keys in strictly ascending order, prefix lengths equal to the real shared prefix
-    /// (compression is mandatory), all keys at the same depth, and blessed links to subtrees.
+    /// Decodes and validates a node: exact schema (no missing or extra fields), canonical DAG-CBOR
+    /// (shortest-form lengths and integers, definite lengths, keys in canonical order), valid keys in
+    /// strictly ascending order, prefix lengths equal to the real shared prefix (compression is
+    /// mandatory), all keys at the same depth, and blessed links to subtrees.
     /// </summary>
     /// <exception cref="MstException">The block is not a valid MST node.</exception>
     public static MstNodeData Decode(ReadOnlyMemory<byte> block)
     {
-        try
+        // The node schema is fixed, so a direct reader over the bytes both parses and enforces the
+        // single canonical form (the generic CBOR reader's canonical mode costs several times more).
+        var reader = new NodeReader(block.Span);
+        reader.Expect(0xA2, "an MST node is a map of exactly 'e' and 'l'");
+        reader.ExpectKey((byte)'e');
+        var count = reader.ReadHeader(4, "entry array");
+        if (count > (ulong)reader.Remaining)
         {
-            return DecodeCore(block);
-        }
-        catch (CborContentException e)
-        {
-            throw new MstException($"invalid MST node encoding: {e.Message}");
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new MstException($"invalid MST node encoding: {e.Message}");
-        }
-        catch (DataModelException e)
-        {
-            throw new MstException($"invalid MST node encoding: {e.Message}");
-        }
-    }
-
-    private static MstNodeData DecodeCore(ReadOnlyMemory<byte> block)
-    {
-        var reader = new CborReader(block, DagCbor.Mode, allowMultipleRootLevelValues: false);
-        if (reader.ReadStartMap() != 2)
-        {
-            throw new MstException("an MST node is a map of exactly 'e' and 'l'");
+            throw new MstException("entry count exceeds the block size");
         }
 
-        ExpectKey(reader, "e");
-        var count = reader.ReadStartArray() ?? throw new MstException("indefinite-length entry array");
-        var entries = new MstNodeEntry[count];
+        var entries = new MstNodeEntry[(int)count];
         var layer = -1;
         string? prev = null;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < entries.Length; i++)
         {
-            if (reader.ReadStartMap() != 4)
-            {
-                throw new MstException("an MST entry is a map of exactly 'k', 'p', 't' and 'v'");
-            }
-
-            ExpectKey(reader, "k");
-            var suffix = reader.ReadByteString();
-            ExpectKey(reader, "p");
-            var p = reader.ReadUInt64();
-            ExpectKey(reader, "t");
-            var right = ReadNullableLink(reader);
-            ExpectKey(reader, "v");
-            var value = DagCbor.ReadCid(reader);
-            reader.ReadEndMap();
+            reader.Expect(0xA4, "an MST entry is a map of exactly 'k', 'p', 't' and 'v'");
+            reader.ExpectKey((byte)'k');
+            var suffix = reader.ReadBytes();
+            reader.ExpectKey((byte)'p');
+            var p = reader.ReadHeader(0, "prefix length");
+            reader.ExpectKey((byte)'t');
+            var right = reader.ReadNullableLink();
+            reader.ExpectKey((byte)'v');
+            var value = reader.ReadLink();
 
             var prevLength = prev?.Length ?? 0;
             if (p > (ulong)prevLength)
@@ -106,12 +84,17 @@ public sealed class MstNodeData
                 throw new MstException("entry prefix length exceeds the previous key");
             }
 
+            if (prev is null && p != 0)
+            {
+                throw new MstException("the first entry of a node must have prefix length 0");
+            }
+
             if (!Ascii.IsValid(suffix))
             {
                 throw new MstException("MST key is not a valid repository path");
             }
 
-            var key = prev is null ? Encoding.ASCII.GetString(suffix) : string.Concat(prev.AsSpan(0, (int)p), Encoding.ASCII.GetString(suffix));
+            var key = BuildKey(prev, (int)p, suffix);
             if (!MstKey.IsValid(key))
             {
                 throw new MstException($"MST key \"{key}\" is not a valid repository path");
@@ -128,10 +111,6 @@ public sealed class MstNodeData
                 {
                     throw new MstException("entry prefix length is not the shared prefix of the neighbouring keys");
                 }
-            }
-            else if (p != 0)
-            {
-                throw new MstException("the first entry of a node must have prefix length 0");
             }
 
             var height = MstKey.Height(key);
@@ -153,16 +132,14 @@ public sealed class MstNodeData
             prev = key;
         }
 
-        reader.ReadEndArray();
-        ExpectKey(reader, "l");
-        var left = ReadNullableLink(reader);
+        reader.ExpectKey((byte)'l');
+        var left = reader.ReadNullableLink();
         if (left is not null)
         {
             CheckNodeLink(left);
         }
 
-        reader.ReadEndMap();
-        if (reader.BytesRemaining != 0)
+        if (reader.Remaining != 0)
         {
             throw new MstException("trailing bytes after the MST node");
         }
@@ -170,30 +147,25 @@ public sealed class MstNodeData
         return new MstNodeData(left, entries, layer);
     }
 
+    private static string BuildKey(string? prev, int prefixLength, ReadOnlySpan<byte> suffix)
+    {
+        var chars = prefixLength + suffix.Length;
+        if (chars <= 512)
+        {
+            Span<char> buffer = stackalloc char[chars];
+            prev.AsSpan(0, prefixLength).CopyTo(buffer);
+            Encoding.ASCII.GetChars(suffix, buffer[prefixLength..]);
+            return new string(buffer);
+        }
+
+        return string.Concat(prev.AsSpan(0, prefixLength), Encoding.ASCII.GetString(suffix));
+    }
+
     private MstNodeData(Cid? left, MstNodeEntry[] entries, int layer)
     {
         Left = left;
         Entries = entries;
         Layer = layer;
-    }
-
-    private static void ExpectKey(CborReader reader, string expected)
-    {
-        if (reader.PeekState() != CborReaderState.TextString || reader.ReadTextString() != expected)
-        {
-            throw new MstException($"MST node field '{expected}' expected");
-        }
-    }
-
-    private static Cid? ReadNullableLink(CborReader reader)
-    {
-        if (reader.PeekState() == CborReaderState.Null)
-        {
-            reader.ReadNull();
-            return null;
-        }
-
-        return DagCbor.ReadCid(reader);
     }
 
     private static void CheckNodeLink(Cid cid)
@@ -327,5 +299,135 @@ internal sealed class NodeWriter
         {
             Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _pos + extra));
         }
+    }
+}
+
+/// <summary>A forward-only reader for the fixed MST node schema that accepts only canonical DAG-CBOR.</summary>
+internal ref struct NodeReader(ReadOnlySpan<byte> data)
+{
+    private readonly ReadOnlySpan<byte> _data = data;
+    private int _pos;
+
+    public readonly int Remaining => _data.Length - _pos;
+
+    public void Expect(byte value, string message)
+    {
+        if (_pos >= _data.Length || _data[_pos] != value)
+        {
+            throw new MstException(message);
+        }
+
+        _pos++;
+    }
+
+    /// <summary>A one-character text key: 0x61 then the character.</summary>
+    public void ExpectKey(byte name)
+    {
+        if (Remaining < 2 || _data[_pos] != 0x61 || _data[_pos + 1] != name)
+        {
+            throw new MstException($"MST node field '{(char)name}' expected");
+        }
+
+        _pos += 2;
+    }
+
+    /// <summary>Reads a head of the given major type with its argument in shortest form.</summary>
+    public ulong ReadHeader(int major, string what)
+    {
+        if (_pos >= _data.Length)
+        {
+            throw new MstException($"truncated MST node ({what})");
+        }
+
+        var initial = _data[_pos++];
+        if (initial >> 5 != major)
+        {
+            throw new MstException($"unexpected CBOR type for {what}");
+        }
+
+        var info = initial & 0x1F;
+        if (info < 24)
+        {
+            return (ulong)info;
+        }
+
+        var size = info switch
+        {
+            24 => 1,
+            25 => 2,
+            26 => 4,
+            27 => 8,
+            _ => throw new MstException($"indefinite or reserved CBOR length for {what}"),
+        };
+        if (Remaining < size)
+        {
+            throw new MstException($"truncated MST node ({what})");
+        }
+
+        ulong value = 0;
+        for (var i = 0; i < size; i++)
+        {
+            value = (value << 8) | _data[_pos++];
+        }
+
+        var min = size switch
+        {
+            1 => 24UL,
+            2 => 0x100UL,
+            4 => 0x1_0000UL,
+            _ => 0x1_0000_0000UL,
+        };
+        if (value < min)
+        {
+            throw new MstException($"non-canonical CBOR integer encoding for {what}");
+        }
+
+        return value;
+    }
+
+    public ReadOnlySpan<byte> ReadBytes()
+    {
+        var length = ReadHeader(2, "byte string");
+        if (length > (ulong)Remaining)
+        {
+            throw new MstException("truncated MST node (byte string)");
+        }
+
+        var bytes = _data.Slice(_pos, (int)length);
+        _pos += (int)length;
+        return bytes;
+    }
+
+    public Cid ReadLink()
+    {
+        if (Remaining < 2 || _data[_pos] != 0xD8 || _data[_pos + 1] != 42)
+        {
+            throw new MstException("expected a CID link (tag 42)");
+        }
+
+        _pos += 2;
+        var bytes = ReadBytes();
+        if (bytes.Length < 2 || bytes[0] != 0)
+        {
+            throw new MstException("CID link bytes must start with the 0x00 multibase prefix");
+        }
+
+        if (!Cid.TryRead(bytes[1..], out var cid, out var consumed) || consumed != bytes.Length - 1)
+        {
+            throw new MstException("invalid CID in link");
+        }
+
+        return cid!;
+    }
+
+    public Cid? ReadNullableLink()
+    {
+        if (_pos < _data.Length && _data[_pos] == 0xF6)
+        {
+            _pos++;
+            return null;
+        }
+
+        return ReadLink();
     }
 }

@@ -126,6 +126,44 @@ public sealed class MstNodeDataTests
     }
 
     [Fact]
+    public void Decode_EveryTruncationAndByteFlip_ThrowsMstExceptionOnly()
+    {
+        var bytes = new MstNodeData(Child,
+        [
+            new MstNodeEntry("com.example.record/3jqfcqzm3fo2j", Value, null),
+            new MstNodeEntry("com.example.record/3jqfcqzm3fp2j", Value, Child),
+        ]).Encode();
+        for (var n = 0; n < bytes.Length; n++)
+        {
+            Assert.Throws<MstException>(() => MstNodeData.Decode(bytes.AsMemory(0, n)));
+        }
+
+        // Flipping any structural byte must never crash the decoder with anything but MstException.
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var copy = (byte[])bytes.Clone();
+            copy[i] ^= 0xFF;
+            try
+            {
+                MstNodeData.Decode(copy);
+            }
+            catch (MstException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public void Decode_IndefiniteLengthArray_Throws()
+    {
+        var canonical = ViaDataModel(null);
+        // {e: [], l: null} with the empty array written as indefinite-length (0x9F 0xFF).
+        var indefinite = new byte[] { 0xA2, 0x61, (byte)'e', 0x9F, 0xFF, 0x61, (byte)'l', 0xF6 };
+        Assert.Empty(MstNodeData.Decode(canonical).Entries);
+        Assert.Throws<MstException>(() => MstNodeData.Decode(indefinite));
+    }
+
+    [Fact]
     public void Decode_NonCanonicalIntegerForPrefix_Throws()
     {
         // p written as a two-byte integer (0x18 0x00) instead of the one-byte 0x00.
