@@ -25,6 +25,31 @@ public static class MstProofs
     }
 
     /// <summary>
+    /// The nodes on the search path from the root to <paramref name="key"/>: proves the record CID
+    /// at the key, or its absence (the <c>com.atproto.sync.getRecord</c> proof).
+    /// </summary>
+    public static async ValueTask<BlockMap> PathProofAsync(MstTree tree, string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(key);
+        var blocks = new BlockMap();
+        var node = tree.Root;
+        while (true)
+        {
+            await node.EnsureLoadedAsync(tree.Source, cancellationToken).ConfigureAwait(false);
+            blocks.Set(node.GetCid(), node.GetBytes());
+            var entries = node.Entries;
+            var i = MstNode.FindGreaterOrEqual(entries, key);
+            if ((i < entries.Length && string.Equals(entries[i].Key, key, StringComparison.Ordinal)) || node.Gap(i) is not { } next)
+            {
+                return blocks;
+            }
+
+            node = next;
+        }
+    }
+
+    /// <summary>
     /// The node blocks a commit's consumer needs to invert <paramref name="ops"/> on <paramref name="newTree"/>
     /// (the tree after the commit) and arrive at the previous root: the covering proof of every operated path.
     /// </summary>

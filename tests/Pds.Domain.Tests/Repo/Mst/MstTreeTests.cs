@@ -245,6 +245,20 @@ public sealed class MstTreeTests
     }
 
     [Fact]
+    public async Task PathProofAsync_Key_ProvesValueWithOnlyThePath()
+    {
+        var tree = await MstTestSupport.PersistAndReloadAsync(await MstTestSupport.BuildAsync(Enumerable.Range(0, 3_000).Select(PostKey)), new BlockMap());
+        var root = await tree.GetRootCidAsync();
+        var proof = await MstProofs.PathProofAsync(tree, PostKey(1_234));
+        Assert.InRange(proof.Count, 1, 12);
+        Assert.Contains(root, proof.Cids);
+        Assert.Equal(MstTestSupport.ValueFor(PostKey(1_234)), await MstTree.Load(proof, root).GetAsync(PostKey(1_234)));
+
+        var absent = await MstProofs.PathProofAsync(tree, "app.bsky.feed.post/3k00000001234a");
+        Assert.Null(await MstTree.Load(absent, root).GetAsync("app.bsky.feed.post/3k00000001234a"));
+    }
+
+    [Fact]
     public async Task InvertAsync_OpsDisagreeingWithTree_Throws()
     {
         var tree = await MstTestSupport.BuildAsync(Enumerable.Range(0, 10).Select(PostKey));
