@@ -92,7 +92,11 @@ public sealed class MstTree
             root = MstNode.Create(root.Layer + 1, root, []);
         }
 
-        return new MstTree(Source, await InsertAsync(root, key, height, value, cancellationToken).ConfigureAwait(false));
+        // Fast path when every node the insert touches is already in memory (batches of writes,
+        // building trees): no async state machines; otherwise read the path as needed.
+        var inserted = TryInsert(root, key, height, value)
+            ?? await InsertAsync(root, key, height, value, cancellationToken).ConfigureAwait(false);
+        return new MstTree(Source, inserted);
     }
 
     /// <summary>Changes the value of an existing key. Throws <see cref="MstKeyNotFoundException"/> if absent.</summary>
@@ -369,6 +373,110 @@ public sealed class MstTree
         return node.WithGap(i, newChild);
     }
 
+    /// <summary>The synchronous twin of <see cref="InsertAsync"/>; null when it reaches a node not yet read.</summary>
+    private static MstNode? TryInsert(MstNode node, string key, int height, Cid value)
+    {
+        if (!node.IsLoaded)
+        {
+            return null;
+        }
+
+        var entries = node.Entries;
+        var i = MstNode.FindGreaterOrEqual(entries, key);
+        if (i < entries.Length && string.Equals(entries[i].Key, key, StringComparison.Ordinal))
+        {
+            throw new MstKeyExistsException(key);
+        }
+
+        var layer = node.Layer;
+        if (height == layer)
+        {
+            var gap = node.Gap(i);
+            MstNode? low = null, high = null;
+            if (gap is not null && !TrySplit(gap, key, out low, out high))
+            {
+                return null;
+            }
+
+            var updated = new NodeEntry[entries.Length + 1];
+            Array.Copy(entries, updated, i);
+            updated[i] = new NodeEntry(key, value, high);
+            Array.Copy(entries, i, updated, i + 1, entries.Length - i);
+            var left = node.Left;
+            if (i == 0)
+            {
+                left = low;
+            }
+            else
+            {
+                updated[i - 1] = updated[i - 1] with { Right = low };
+            }
+
+            return MstNode.Create(layer, left, updated);
+        }
+
+        var child = node.Gap(i);
+        if (child is null)
+        {
+            return node.WithGap(i, Chain(layer - 1, key, height, value));
+        }
+
+        var newChild = TryInsert(child, key, height, value);
+        return newChild is null ? null : node.WithGap(i, newChild);
+    }
+
+    /// <summary>The synchronous twin of <see cref="SplitAsync"/>; false when it reaches a node not yet read.</summary>
+    private static bool TrySplit(MstNode node, string key, out MstNode? low, out MstNode? high)
+    {
+        low = high = null;
+        if (!node.IsLoaded)
+        {
+            return false;
+        }
+
+        var entries = node.Entries;
+        var i = MstNode.FindGreaterOrEqual(entries, key);
+        var gap = node.Gap(i);
+        MstNode? childLow = null, childHigh = null;
+        if (gap is not null && !TrySplit(gap, key, out childLow, out childHigh))
+        {
+            return false;
+        }
+
+        (low, high) = Halves(node, i, childLow, childHigh);
+        return true;
+    }
+
+    /// <summary>The two halves of <paramref name="node"/> split before entry <paramref name="index"/>, given the halves of the gap subtree there.</summary>
+    private static (MstNode? Low, MstNode? High) Halves(MstNode node, int index, MstNode? childLow, MstNode? childHigh)
+    {
+        var entries = node.Entries;
+        var layer = node.Layer;
+        MstNode? low;
+        if (index == 0)
+        {
+            low = childLow is null ? null : MstNode.Create(layer, childLow, []);
+        }
+        else
+        {
+            var lowEntries = entries[..index];
+            lowEntries[index - 1] = lowEntries[index - 1] with { Right = childLow };
+            low = MstNode.Create(layer, node.Left, lowEntries);
+        }
+
+        MstNode? high;
+        if (index == entries.Length)
+        {
+            high = childHigh is null ? null : MstNode.Create(layer, childHigh, []);
+        }
+        else
+        {
+            high = MstNode.Create(layer, childHigh, entries[index..]);
+        }
+
+        return (low, high);
+    }
+
     /// <summary>A new subtree at <paramref name="layer"/> holding one key, with empty nodes down to the key's layer.</summary>
     private static MstNode Chain(int layer, string key, int height, Cid value) =>
         layer == height
@@ -380,7 +488,6 @@ public sealed class MstTree
     {
         await node.EnsureLoadedAsync(Source, ct).ConfigureAwait(false);
         var entries = node.Entries;
-        var layer = node.Layer;
         var i = MstNode.FindGreaterOrEqual(entries, key);
         var gap = node.Gap(i);
         MstNode? childLow = null, childHigh = null;
@@ -389,29 +496,7 @@ public sealed class MstTree
             (childLow, childHigh) = await SplitAsync(gap, key, ct).ConfigureAwait(false);
         }
 
-        MstNode? low;
-        if (i == 0)
-        {
-            low = childLow is null ? null : MstNode.Create(layer, childLow, []);
-        }
-        else
-        {
-            var lowEntries = entries[..i];
-            lowEntries[i - 1] = lowEntries[i - 1] with { Right = childLow };
-            low = MstNode.Create(layer, node.Left, lowEntries);
-        }
-
-        MstNode? high;
-        if (i == entries.Length)
-        {
-            high = childHigh is null ? null : MstNode.Create(layer, childHigh, []);
-        }
-        else
-        {
-            high = MstNode.Create(layer, childHigh, entries[i..]);
-        }
-
-        return (low, high);
+        return Halves(node, i, childLow, childHigh);
     }
 
     private async ValueTask<MstNode> ReplaceAsync(MstNode node, string key, Cid value, CancellationToken ct)
