@@ -58,4 +58,30 @@ public sealed class MstDiffTests
         Assert.All(diff.RemovedCids, c => Assert.False(diff.NewBlocks.Contains(c)));
         Assert.NotEmpty(diff.RemovedCids);
     }
+
+    [Theory]
+    [InlineData(0, 500)]
+    [InlineData(500, 0)]
+    [InlineData(3, 2_000)]
+    [InlineData(2_000, 3)]
+    public async Task DiffAsync_TreesOfDifferentHeights_MatchesSetDifference(int oldCount, int newCount)
+    {
+        // Overlapping key ranges with some values changed, so adds, updates and deletes all occur.
+        var oldEntries = Enumerable.Range(0, oldCount).ToDictionary(Key, i => MstTestSupport.ValueFor("old" + (i % 3 == 0 ? i : 0) + Key(i)));
+        var newEntries = Enumerable.Range(oldCount / 2, newCount).ToDictionary(Key, i => MstTestSupport.ValueFor((i % 3 == 0 ? "new" + i : "old0") + Key(i)));
+        var oldTree = await MstTestSupport.BuildAsync(oldEntries);
+        var newTree = await MstTestSupport.BuildAsync(newEntries);
+
+        var diff = await MstDiff.DiffAsync(oldTree, newTree);
+
+        Assert.Equal(newEntries.Where(e => !oldEntries.ContainsKey(e.Key)).Select(e => e.Key).Order(StringComparer.Ordinal), diff.Adds.Select(a => a.Key));
+        Assert.Equal(oldEntries.Where(e => !newEntries.ContainsKey(e.Key)).Select(e => e.Key).Order(StringComparer.Ordinal), diff.Deletes.Select(a => a.Key));
+        Assert.Equal(
+            newEntries.Where(e => oldEntries.TryGetValue(e.Key, out var p) && !p.Equals(e.Value)).Select(e => e.Key).Order(StringComparer.Ordinal),
+            diff.Updates.Select(u => u.Key));
+        var oldNodes = await oldTree.GetAllNodeBlocksAsync();
+        var newNodes = await newTree.GetAllNodeBlocksAsync();
+        Assert.Equal(newNodes.Cids.Where(c => !oldNodes.Contains(c)).Order(), diff.NewBlocks.Cids.Order());
+        Assert.Equal(oldNodes.Cids.Where(c => !newNodes.Contains(c)).Order(), diff.RemovedCids.Order());
+    }
 }
