@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Org.BouncyCastle.Crypto.Digests;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 
@@ -6,8 +7,8 @@ namespace Pds.Domain.Crypto;
 
 /// <summary>
 /// secp256k1 (ES256K) keypair. Signing uses BouncyCastle's specialised secp256k1 field and fixed-base
-/// comb multiplier with RFC 6979 deterministic nonces (HMAC on the platform's SHA-256); OpenSSL's
-/// generic secp256k1 path is about three times slower (see docs/adr/0002-k256-signing.md).
+/// comb multiplier with RFC 6979 deterministic nonces; OpenSSL's generic secp256k1 path is about
+/// three times slower (see docs/adr/0002-k256-signing.md).
 /// </summary>
 public sealed class Secp256k1Keypair : IKeypair
 {
@@ -70,7 +71,7 @@ public sealed class Secp256k1Keypair : IKeypair
 
         var digest = new byte[32];
         SHA256.HashData(data, digest);
-        var signer = new ECDsaSigner(new Rfc6979Nonce());
+        var signer = new ECDsaSigner(new HMacDsaKCalculator(new Sha256Digest()));
         signer.Init(true, signingKey);
         var rs = signer.GenerateSignature(digest);
         EcCurve.WriteFixed(rs[0], signature64[..32]);
