@@ -256,6 +256,41 @@ public sealed class KeypairTests
 
     [Theory]
     [MemberData(nameof(Curves))]
+    public void ExportPrivateKey_SmallScalars_StayThirtyTwoBytes(KeyType type)
+    {
+        byte[][] keys = [ToFixed32(1), ToFixed32(BigInteger.Parse("123456789")), ToFixed32(Order(type) - 1)];
+        foreach (var key in keys)
+        {
+            using var keypair = Import(type, key);
+            Assert.Equal(key, keypair.ExportPrivateKey());
+            Assert.True(SignatureVerifier.Verify(keypair.DidKey(), "edge"u8, keypair.Sign("edge"u8)));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Curves))]
+    public async Task SignAndVerify_Concurrently_AllSucceed(KeyType type)
+    {
+        using var keypair = Generate(type);
+        var key = DidKey.Parse(keypair.DidKey());
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                var data = BitConverter.GetBytes((t * 1000) + i);
+                if (!SignatureVerifier.Verify(key, data, keypair.Sign(data)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        })));
+        Assert.All(results, Assert.True);
+    }
+
+    [Theory]
+    [MemberData(nameof(Curves))]
     public void Import_InvalidScalar_ThrowsWithoutEchoingKey(KeyType type)
     {
         var order = ToFixed32(Order(type));
