@@ -7,8 +7,8 @@ namespace Pds.Domain.Crypto;
 
 /// <summary>
 /// secp256k1 (ES256K) keypair. Signing uses BouncyCastle's specialised secp256k1 field and fixed-base
-/// comb multiplier with RFC 6979 deterministic nonces; OpenSSL's generic secp256k1 path is several
-/// times slower (see docs/adr/0002-k256-signing.md).
+/// comb multiplier with RFC 6979 deterministic nonces; OpenSSL's generic secp256k1 path is about
+/// three times slower (see docs/adr/0002-k256-signing.md).
 /// </summary>
 public sealed class Secp256k1Keypair : IKeypair
 {
