@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json.Serialization;
 using Mediator;
@@ -63,9 +64,14 @@ internal static class PdsHosting
             .WithExposedHeaders(XrpcHeaders.Exposed)
             .SetPreflightMaxAge(TimeSpan.FromDays(1))));
 
-        services.AddOptions<KestrelServerOptions>().Configure<PdsOptions>((kestrel, pds) =>
+        // The server is created while the host is built, before the options are validated, so the
+        // port is read here without failing; a bad PDS_PORT is reported by TryValidateConfiguration.
+        services.AddOptions<KestrelServerOptions>().Configure<IConfiguration>((kestrel, configuration) =>
         {
-            kestrel.ListenAnyIP(pds.Service.Port);
+            var port = int.TryParse(configuration[PdsConfigurationKeys.Port], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and <= 65535
+                ? p
+                : PdsConfigurationLoader.DefaultPort;
+            kestrel.ListenAnyIP(port);
             kestrel.AddServerHeader = false;
         });
         return services;
