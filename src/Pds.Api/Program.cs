@@ -15,6 +15,7 @@ if (!app.TryValidateConfiguration())
 await app.MigrateDatabaseAsync().ConfigureAwait(false);
 if (args is ["migrate", ..])
 {
+    Console.WriteLine("database migrations applied");
     return 0;
 }
 

@@ -30,6 +30,10 @@ internal static class PdsHosting
             builder.Configuration.AddEnvironmentVariables();
         }
 
+        // Per-statement and per-request framework messages at Information would drown the log.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
         builder.Services.AddSingleton(sp =>
         {
             var configuration = sp.GetRequiredService<IConfiguration>();
