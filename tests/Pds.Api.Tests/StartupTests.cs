@@ -20,6 +20,26 @@ public sealed class StartupTests : IDisposable
     [InlineData("PDS_DB_PROVIDER", "oracle", "configuration error: PDS_DB_PROVIDER must be sqlite or postgres")]
     public async Task Start_BadSetting_ExitsNonZeroWithOneLineNamingKey(string key, string value, string expected)
     {
+        var (exitCode, stderr) = await RunServerAsync(new() { [key] = value });
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal(expected, stderr);
+    }
+
+    [Fact]
+    public async Task Start_ConfigFile_ReadWithEnvironmentWinning()
+    {
+        Directory.CreateDirectory(_dataDirectory);
+        var file = Path.Combine(_dataDirectory, "pds.json");
+        await File.WriteAllTextAsync(file, """{ "PDS_PORT": "bad-port-from-file", "PDS_BLOBSTORE": "floppy" }""");
+
+        // The file's bad port is overridden by the environment, so the first error is the file's blobstore.
+        var (exitCode, stderr) = await RunServerAsync(new() { ["PDS_CONFIG_FILE"] = file, ["PDS_PORT"] = "2999" });
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal("configuration error: PDS_BLOBSTORE must be disk or s3", stderr);
+    }
+
+    private async Task<(int ExitCode, string Stderr)> RunServerAsync(Dictionary<string, string> environment)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardError = true,
@@ -28,7 +48,10 @@ public sealed class StartupTests : IDisposable
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Pds.Api.dll"));
         start.Environment["PDS_DATA_DIRECTORY"] = _dataDirectory;
-        start.Environment[key] = value;
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
 
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
@@ -36,8 +59,7 @@ public sealed class StartupTests : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
 
-        Assert.NotEqual(0, process.ExitCode);
-        Assert.Equal(expected, (await stderr).TrimEnd('\n'));
         Assert.DoesNotContain("Exception", await stdout, StringComparison.Ordinal);
+        return (process.ExitCode, (await stderr).TrimEnd('\n'));
     }
 }
