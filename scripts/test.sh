@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs what the tests need, builds the
 # solution, runs all test projects and prints one summary line ("tests: N passed, N failed").
+# Storage tests run twice: on SQLite, then on a throwaway PostgreSQL cluster on loopback.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -16,15 +17,66 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# Test projects that touch storage; they run a second time against PostgreSQL.
+storage_projects=(tests/Pds.Infrastructure.Tests tests/Pds.Api.Tests)
+
+# --- PostgreSQL: install from Debian's packages when missing, start a throwaway cluster ----------
+pg_bin=""
+find_pg_bin() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then pg_bin="$d"; fi
+  done
+}
+find_pg_bin
+if [ -z "$pg_bin" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  find_pg_bin
+fi
+if [ -z "$pg_bin" ]; then
+  echo "error: PostgreSQL could not be installed (initdb not found)" >&2
+  exit 1
+fi
+
+pg_dir="$(mktemp -d /tmp/pds-pg.XXXXXX)"
+pg_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null || echo $((20000 + RANDOM % 20000)))"
+# initdb refuses to run as root: the cluster belongs to the postgres user when we are root.
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+  chown postgres "$pg_dir"
+  as_pg=(runuser -u postgres --)
+fi
+stop_pg() {
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap stop_pg EXIT
+"${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U pds --auth=trust --no-sync -E UTF8 >/dev/null
+"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w start \
+  -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c max_connections=200" >/dev/null
+
+# --- build and test ------------------------------------------------------------------------------
 results="$here/TestResults"
 rm -rf "$results"
 dotnet build Pds.sln -c Release -nologo -v quiet
 status=0
 dotnet test Pds.sln -c Release --no-build -nologo \
-  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" || status=$?
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results/sqlite" || status=$?
+
+for project in "${storage_projects[@]}"; do
+  PDS_TEST_DB_PROVIDER=postgres \
+  PDS_TEST_DATABASE_URL="Host=127.0.0.1;Port=$pg_port;Username=pds;Database=postgres" \
+    dotnet test "$project" -c Release --no-build -nologo \
+      --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results/postgres" || status=$?
+done
 
 passed=0; failed=0; skipped=0
-for trx in "$results"/*.trx; do
+for trx in "$results"/*/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")

@@ -1,17 +1,27 @@
-using System.Reflection;
+using Pds.Api.Hosting;
+using Pds.Application;
+using Pds.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
-var port = Environment.GetEnvironmentVariable("PDS_PORT") ?? "2583";
-builder.WebHost.UseUrls($"http://localhost:{port}");
+builder.AddPdsConfiguration();
+builder.Services.AddApplication().AddInfrastructure().AddPdsApi();
 
 var app = builder.Build();
-var version = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+if (!app.TryValidateConfiguration())
+{
+    return 1;
+}
 
-app.MapGet("/", () => Results.Text(
-    "This is an AT Protocol Personal Data Server (PDS).\n\nMost API routes are under /xrpc/\n"));
-app.MapGet("/xrpc/_health", () => Results.Json(new { version }));
+await app.MigrateDatabaseAsync().ConfigureAwait(false);
+if (args is ["migrate", ..])
+{
+    Console.WriteLine("database migrations applied");
+    return 0;
+}
 
-app.Run();
+app.UsePdsApi();
+await app.RunAsync().ConfigureAwait(false);
+return 0;
 
 /// <summary>Entry point, public so functional tests can host it.</summary>
 public partial class Program;

@@ -1,0 +1,125 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Pds.Application.Common.Configuration;
+using Pds.Application.Common.Errors;
+
+namespace Pds.Api.Xrpc;
+
+/// <summary>
+/// Maps XRPC methods: one line per method, the NSID is the route. Queries bind the query string to
+/// the request record; procedures read a JSON body (content type and size checked here) and both
+/// send the request through the mediator.
+/// </summary>
+internal static partial class XrpcEndpoints
+{
+    public static RouteHandlerBuilder Query<TQuery, TOutput>(this IEndpointRouteBuilder endpoints, string nsid)
+        where TQuery : IQuery<TOutput>
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.ServiceProvider.GetRequiredService<XrpcMethodTable>().Add(nsid, HttpMethods.Get);
+        return endpoints.MapGet(
+            "/xrpc/" + nsid,
+            async Task<Ok<TOutput>> ([AsParameters] TQuery query, ISender sender, HttpContext context) =>
+                TypedResults.Ok(await sender.Send(query, context.RequestAborted).ConfigureAwait(false)));
+    }
+
+    public static RouteHandlerBuilder Procedure<TCommand, TOutput>(this IEndpointRouteBuilder endpoints, string nsid)
+        where TCommand : ICommand<TOutput>
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.ServiceProvider.GetRequiredService<XrpcMethodTable>().Add(nsid, HttpMethods.Post);
+        return endpoints.MapPost(
+            "/xrpc/" + nsid,
+            async Task<Ok<TOutput>> (ISender sender, HttpContext context) =>
+            {
+                var command = await ReadJsonBodyAsync<TCommand>(context).ConfigureAwait(false);
+                return TypedResults.Ok(await sender.Send(command, context.RequestAborted).ConfigureAwait(false));
+            });
+    }
+
+    /// <summary>
+    /// Answers every /xrpc/ path no method claimed: a known method called with the wrong verb, an
+    /// invalid NSID, or a method this server does not implement (501, as the reference PDS does
+    /// when it has no proxy target).
+    /// </summary>
+    public static void MapXrpcFallback(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.Map("/xrpc/{nsid}", (string nsid, HttpContext context, XrpcMethodTable methods) =>
+        {
+            if (methods.TryGetHttpMethod(nsid, out var expected))
+            {
+                throw XrpcException.InvalidRequest($"Incorrect HTTP method ({context.Request.Method}) expected {expected}");
+            }
+
+            if (!NsidPattern().IsMatch(nsid))
+            {
+                throw XrpcException.InvalidRequest("Invalid XRPC method name");
+            }
+
+            throw new XrpcException(StatusCodes.Status501NotImplemented, XrpcErrorNames.MethodNotImplemented, "Method Not Implemented");
+        });
+    }
+
+    internal static async Task<T> ReadJsonBodyAsync<T>(HttpContext context)
+    {
+        var request = context.Request;
+        var contentType = request.ContentType;
+        var hasBody = request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0;
+        if (string.IsNullOrEmpty(contentType))
+        {
+            throw XrpcException.InvalidRequest(hasBody
+                ? "Request encoding (Content-Type) required but not provided"
+                : "Request body required but not provided");
+        }
+
+        var mediaType = contentType.Split(';', 2)[0].Trim();
+        if (!mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw XrpcException.InvalidRequest($"Wrong request encoding (Content-Type): {mediaType}");
+        }
+
+        var limit = context.RequestServices.GetRequiredService<PdsOptions>().Limits.JsonBodyLimit;
+        if (request.ContentLength > limit)
+        {
+            throw new XrpcException(StatusCodes.Status413PayloadTooLarge, XrpcErrorNames.PayloadTooLarge, "request entity too large");
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is { } length ? (int)Math.Max(length, 1) : 4096);
+        var stream = request.Body;
+        while (true)
+        {
+            var memory = buffer.GetMemory(4096);
+            var read = await stream.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit)
+            {
+                throw new XrpcException(StatusCodes.Status413PayloadTooLarge, XrpcErrorNames.PayloadTooLarge, "request entity too large");
+            }
+        }
+
+        var options = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        try
+        {
+            return JsonSerializer.Deserialize<T>(buffer.WrittenSpan, options)
+                ?? throw XrpcException.InvalidRequest("Request body must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            // The path names the offending field without echoing the input.
+            throw XrpcException.InvalidRequest(e.Path is { Length: > 1 } path ? $"Invalid JSON body at {path}" : "Invalid JSON body");
+        }
+    }
+
+    // NSID syntax: a reversed domain authority of two or more segments, then a name segment.
+    [GeneratedRegex(@"^[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+\.[a-zA-Z][a-zA-Z0-9]{0,62}$")]
+    private static partial Regex NsidPattern();
+}

@@ -1,0 +1,10 @@
+namespace Pds.Api.Xrpc;
+
+internal static class XrpcRoutes
+{
+    public static void MapXrpc(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapComAtprotoServer();
+        endpoints.MapXrpcFallback();
+    }
+}

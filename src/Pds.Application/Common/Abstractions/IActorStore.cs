@@ -1,0 +1,42 @@
+namespace Pds.Application.Common.Abstractions;
+
+/// <summary>
+/// Per-account repository storage (the reference PDS's actor store). Reads run concurrently;
+/// writes for one DID are serialized and run in one database transaction, together with any
+/// sequencer event appended during the callback.
+/// </summary>
+public interface IActorStore
+{
+    Task<T> ReadAsync<T>(string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken = default);
+
+    Task<T> TransactAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default);
+}
+
+public interface IActorStoreReader
+{
+    string Did { get; }
+
+    Task<RepoRootInfo?> GetRootAsync(CancellationToken cancellationToken = default);
+
+    Task<byte[]?> GetBlockAsync(string cid, CancellationToken cancellationToken = default);
+
+    Task<RecordInfo?> GetRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, CancellationToken cancellationToken = default);
+}
+
+public interface IActorStoreTransaction : IActorStoreReader
+{
+    Task PutBlockAsync(string cid, ReadOnlyMemory<byte> bytes, string rev, CancellationToken cancellationToken = default);
+
+    Task PutRecordAsync(string collection, string rkey, string uri, string cid, string rev, CancellationToken cancellationToken = default);
+
+    Task<bool> DeleteRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves the repository head to a new commit.</summary>
+    Task SetRootAsync(string cid, string rev, CancellationToken cancellationToken = default);
+}
+
+public sealed record RepoRootInfo(string Cid, string Rev, DateTime IndexedAt);
+
+public sealed record RecordInfo(string Uri, string Collection, string Rkey, string Cid, string Rev, DateTime IndexedAt);

@@ -1,0 +1,36 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Pds.Application.Common.Abstractions;
+using Pds.Application.Common.Configuration;
+using Pds.Infrastructure.Persistence;
+using Pds.Infrastructure.Persistence.ActorStore;
+using Pds.Infrastructure.Persistence.Sequencer;
+
+namespace Pds.Infrastructure;
+
+public static class DependencyInjection
+{
+    /// <summary>
+    /// Registers storage for the configured provider. <see cref="PdsOptions"/> must already be
+    /// registered; it is read when the first service is resolved.
+    /// </summary>
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => sp.GetRequiredService<PdsOptions>().Database);
+        services.AddSingleton(sp => new WriteGate(sp.GetRequiredService<DatabaseOptions>().Provider == DatabaseProvider.Sqlite));
+
+        // Both provider contexts are registered; the factory below hands out the configured one.
+        services.AddDbContext<SqlitePdsDbContext>(
+            (sp, o) => DatabaseSetup.ConfigureSqlite(o, sp.GetRequiredService<DatabaseOptions>().ConnectionString));
+        services.AddDbContext<PostgresPdsDbContext>(
+            (sp, o) => DatabaseSetup.ConfigurePostgres(o, sp.GetRequiredService<DatabaseOptions>().ConnectionString));
+        services.AddScoped<PdsDbContext>(sp => sp.GetRequiredService<DatabaseOptions>().Provider == DatabaseProvider.Sqlite
+            ? sp.GetRequiredService<SqlitePdsDbContext>()
+            : sp.GetRequiredService<PostgresPdsDbContext>());
+
+        services.AddScoped<PdsDatabase>();
+        services.AddScoped<ISequencer, EfSequencer>();
+        services.AddScoped<IActorStore, EfActorStore>();
+        return services;
+    }
+}

@@ -1,0 +1,129 @@
+using Microsoft.EntityFrameworkCore;
+using Pds.Application.Common.Abstractions;
+using Pds.Infrastructure.Persistence.Rows;
+
+namespace Pds.Infrastructure.Persistence.ActorStore;
+
+/// <summary>
+/// Per-account repository storage in the shared database. Every query is scoped to one DID (the
+/// leading key column of each actor table). Transactions take the account's lock first, so two
+/// writers of one repository never interleave.
+/// </summary>
+public sealed class EfActorStore : IActorStore
+{
+    private readonly PdsDatabase _database;
+
+    public EfActorStore(PdsDatabase database)
+    {
+        _database = database;
+    }
+
+    public Task<T> ReadAsync<T>(string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(did);
+        ArgumentNullException.ThrowIfNull(read);
+        return read(new Actor(_database.Context, did), cancellationToken);
+    }
+
+    public Task<T> TransactAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(did);
+        ArgumentNullException.ThrowIfNull(write);
+        return _database.WriteAsync(
+            async ct =>
+            {
+                await _database.LockActorAsync(did, ct).ConfigureAwait(false);
+                return await write(new Actor(_database.Context, did), ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    private sealed class Actor(PdsDbContext context, string did) : IActorStoreTransaction
+    {
+        public string Did => did;
+
+        public async Task<RepoRootInfo?> GetRootAsync(CancellationToken cancellationToken = default) =>
+            await context.RepoRoots.AsNoTracking()
+                .Where(r => r.Did == did)
+                .Select(r => new RepoRootInfo(r.Cid, r.Rev, r.IndexedAt))
+                .SingleOrDefaultAsync(cancellationToken)
+                .ConfigureAwait(false);
+
+        public async Task<byte[]?> GetBlockAsync(string cid, CancellationToken cancellationToken = default) =>
+            await context.RepoBlocks.AsNoTracking()
+                .Where(b => b.Did == did && b.Cid == cid)
+                .Select(b => b.Content)
+                .SingleOrDefaultAsync(cancellationToken)
+                .ConfigureAwait(false);
+
+        public async Task<RecordInfo?> GetRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default) =>
+            await context.Records.AsNoTracking()
+                .Where(r => r.Did == did && r.Collection == collection && r.Rkey == rkey)
+                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt))
+                .SingleOrDefaultAsync(cancellationToken)
+                .ConfigureAwait(false);
+
+        public async Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, CancellationToken cancellationToken = default) =>
+            await context.Records.AsNoTracking()
+                .Where(r => r.Did == did && r.Collection == collection)
+                .OrderByDescending(r => r.Rkey)
+                .Take(limit)
+                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt))
+                .ToListAsync(cancellationToken)
+                .ConfigureAwait(false);
+
+        public async Task PutBlockAsync(string cid, ReadOnlyMemory<byte> bytes, string rev, CancellationToken cancellationToken = default)
+        {
+            // Blocks are content-addressed: an existing block with this CID already has these bytes.
+            var exists = await context.RepoBlocks.AnyAsync(b => b.Did == did && b.Cid == cid, cancellationToken).ConfigureAwait(false);
+            if (!exists && context.RepoBlocks.Local.All(b => b.Did != did || b.Cid != cid))
+            {
+                context.RepoBlocks.Add(new RepoBlockRow { Did = did, Cid = cid, RepoRev = rev, Size = bytes.Length, Content = bytes.ToArray() });
+            }
+        }
+
+        public async Task PutRecordAsync(string collection, string rkey, string uri, string cid, string rev, CancellationToken cancellationToken = default)
+        {
+            var row = await context.Records
+                .SingleOrDefaultAsync(r => r.Did == did && r.Collection == collection && r.Rkey == rkey, cancellationToken)
+                .ConfigureAwait(false);
+            if (row is null)
+            {
+                context.Records.Add(new RecordRow
+                {
+                    Did = did, Collection = collection, Rkey = rkey, Uri = uri, Cid = cid, RepoRev = rev, IndexedAt = DateTime.UtcNow,
+                });
+            }
+            else
+            {
+                row.Cid = cid;
+                row.RepoRev = rev;
+                row.IndexedAt = DateTime.UtcNow;
+            }
+        }
+
+        public async Task<bool> DeleteRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default)
+        {
+            var deleted = await context.Records
+                .Where(r => r.Did == did && r.Collection == collection && r.Rkey == rkey)
+                .ExecuteDeleteAsync(cancellationToken)
+                .ConfigureAwait(false);
+            return deleted > 0;
+        }
+
+        public async Task SetRootAsync(string cid, string rev, CancellationToken cancellationToken = default)
+        {
+            var row = await context.RepoRoots.SingleOrDefaultAsync(r => r.Did == did, cancellationToken).ConfigureAwait(false);
+            if (row is null)
+            {
+                context.RepoRoots.Add(new RepoRootRow { Did = did, Cid = cid, Rev = rev, IndexedAt = DateTime.UtcNow });
+            }
+            else
+            {
+                row.Cid = cid;
+                row.Rev = rev;
+                row.IndexedAt = DateTime.UtcNow;
+            }
+        }
+    }
+}

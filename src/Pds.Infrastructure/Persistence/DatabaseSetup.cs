@@ -1,0 +1,88 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Pds.Application.Common.Configuration;
+
+namespace Pds.Infrastructure.Persistence;
+
+/// <summary>Provider-specific wiring of the one model: connection options and connection pragmas.</summary>
+public static class DatabaseSetup
+{
+    /// <summary>How long a SQLite connection waits on a lock held by another process before failing.</summary>
+    public const int SqliteBusyTimeoutMs = 30_000;
+
+    public static void ConfigureSqlite(DbContextOptionsBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var csb = new SqliteConnectionStringBuilder(connectionString)
+        {
+            Pooling = true,
+            DefaultTimeout = SqliteBusyTimeoutMs / 1000,
+        };
+        if (csb.DataSource is { Length: > 0 } file && file != ":memory:")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        }
+
+        builder.UseSqlite(csb.ConnectionString, o => o.MigrationsHistoryTable("ef_migrations_history"))
+            .AddInterceptors(SqlitePragmas.Instance);
+    }
+
+    public static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseNpgsql(connectionString, o => o.MigrationsHistoryTable("ef_migrations_history"));
+    }
+
+    public static DbContextOptions<SqlitePdsDbContext> SqliteOptions(string connectionString)
+    {
+        var builder = new DbContextOptionsBuilder<SqlitePdsDbContext>();
+        ConfigureSqlite(builder, connectionString);
+        return builder.Options;
+    }
+
+    public static DbContextOptions<PostgresPdsDbContext> PostgresOptions(string connectionString)
+    {
+        var builder = new DbContextOptionsBuilder<PostgresPdsDbContext>();
+        ConfigurePostgres(builder, connectionString);
+        return builder.Options;
+    }
+
+    public static PdsDbContext CreateContext(DatabaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Provider == DatabaseProvider.Sqlite
+            ? new SqlitePdsDbContext(SqliteOptions(options.ConnectionString))
+            : new PostgresPdsDbContext(PostgresOptions(options.ConnectionString));
+    }
+
+    /// <summary>
+    /// Per-connection settings: WAL so readers never block the writer, NORMAL sync (durable at
+    /// checkpoints, safe in WAL), a busy timeout for locks held by other processes, and foreign keys.
+    /// </summary>
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        public static readonly SqlitePragmas Instance = new();
+
+        private const string Sql =
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Sql;
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = Sql;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Pds.Application.Common.Configuration;
+
+namespace Pds.Infrastructure.Persistence;
+
+/// <summary>
+/// Write transactions over the request's <see cref="PdsDbContext"/>. Every write goes through
+/// <see cref="WriteAsync{T}"/>: it takes the process write gate (SQLite), opens a transaction, runs
+/// the work, saves the tracked changes and commits. Nested calls join the open transaction.
+/// </summary>
+public sealed class PdsDatabase
+{
+    private readonly WriteGate _gate;
+
+    public PdsDatabase(PdsDbContext context, WriteGate gate, DatabaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Context = context;
+        _gate = gate;
+        Provider = options.Provider;
+    }
+
+    public PdsDbContext Context { get; }
+
+    public DatabaseProvider Provider { get; }
+
+    public bool InTransaction => Context.Database.CurrentTransaction is not null;
+
+    public async Task<T> WriteAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (InTransaction)
+        {
+            return await work(cancellationToken).ConfigureAwait(false);
+        }
+
+        using (await _gate.EnterAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var transaction = await Context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                try
+                {
+                    var result = await work(cancellationToken).ConfigureAwait(false);
+                    await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return result;
+                }
+                finally
+                {
+                    // Whatever happened, nothing tracked in a failed or finished transaction may leak
+                    // into the next unit of work on this context.
+                    Context.ChangeTracker.Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Serializes writers of one account. On PostgreSQL this is a transaction-scoped advisory lock
+    /// keyed by a hash of the DID (released at commit or rollback); on SQLite the write gate already
+    /// admits one writer at a time.
+    /// </summary>
+    public async Task LockActorAsync(string did, CancellationToken cancellationToken)
+    {
+        if (!InTransaction)
+        {
+            throw new InvalidOperationException("An actor lock can only be taken inside a write transaction.");
+        }
+
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            var key = ActorLockKey(did);
+            await Context.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A stable 64-bit key for a DID: the first 8 bytes of its SHA-256.</summary>
+    public static long ActorLockKey(string did)
+    {
+        ArgumentNullException.ThrowIfNull(did);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(did), hash);
+        return BinaryPrimitives.ReadInt64BigEndian(hash);
+    }
+}

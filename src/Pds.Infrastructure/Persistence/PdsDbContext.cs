@@ -1,0 +1,208 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Pds.Infrastructure.Persistence.Rows;
+
+namespace Pds.Infrastructure.Persistence;
+
+/// <summary>
+/// The one EF Core model. Each provider has a sealed subclass so that each carries its own
+/// migration set (<see cref="SqlitePdsDbContext"/>, <see cref="PostgresPdsDbContext"/>); the model
+/// itself has no provider branches.
+/// </summary>
+public abstract class PdsDbContext : DbContext
+{
+    protected PdsDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
+    public DbSet<AccountRow> Accounts => Set<AccountRow>();
+
+    public DbSet<ActorSigningKeyRow> ActorSigningKeys => Set<ActorSigningKeyRow>();
+
+    public DbSet<RefreshTokenRow> RefreshTokens => Set<RefreshTokenRow>();
+
+    public DbSet<AppPasswordRow> AppPasswords => Set<AppPasswordRow>();
+
+    public DbSet<InviteCodeRow> InviteCodes => Set<InviteCodeRow>();
+
+    public DbSet<InviteCodeUseRow> InviteCodeUses => Set<InviteCodeUseRow>();
+
+    public DbSet<EmailTokenRow> EmailTokens => Set<EmailTokenRow>();
+
+    public DbSet<RepoRootRow> RepoRoots => Set<RepoRootRow>();
+
+    public DbSet<RepoBlockRow> RepoBlocks => Set<RepoBlockRow>();
+
+    public DbSet<RecordRow> Records => Set<RecordRow>();
+
+    public DbSet<BlobRow> Blobs => Set<BlobRow>();
+
+    public DbSet<RecordBlobRow> RecordBlobs => Set<RecordBlobRow>();
+
+    public DbSet<PlcOperationRow> PlcOperations => Set<PlcOperationRow>();
+
+    public DbSet<SequencedEventRow> SequencedEvents => Set<SequencedEventRow>();
+
+    public DbSet<SequencerCounterRow> SequencerCounter => Set<SequencerCounterRow>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+
+        modelBuilder.Entity<AccountRow>(e =>
+        {
+            e.ToTable("account");
+            e.HasKey(x => x.Did);
+            e.HasIndex(x => x.Handle).IsUnique();
+            e.HasIndex(x => x.Email).IsUnique();
+        });
+        modelBuilder.Entity<ActorSigningKeyRow>(e =>
+        {
+            e.ToTable("actor_signing_key");
+            e.HasKey(x => x.Did);
+        });
+        modelBuilder.Entity<RefreshTokenRow>(e =>
+        {
+            e.ToTable("refresh_token");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.Did);
+        });
+        modelBuilder.Entity<AppPasswordRow>(e =>
+        {
+            e.ToTable("app_password");
+            e.HasKey(x => new { x.Did, x.Name });
+        });
+        modelBuilder.Entity<InviteCodeRow>(e =>
+        {
+            e.ToTable("invite_code");
+            e.HasKey(x => x.Code);
+            e.HasIndex(x => x.ForAccount);
+        });
+        modelBuilder.Entity<InviteCodeUseRow>(e =>
+        {
+            e.ToTable("invite_code_use");
+            e.HasKey(x => new { x.Code, x.UsedBy });
+        });
+        modelBuilder.Entity<EmailTokenRow>(e =>
+        {
+            e.ToTable("email_token");
+            e.HasKey(x => new { x.Purpose, x.Did });
+            e.HasIndex(x => new { x.Purpose, x.TokenHash }).IsUnique();
+        });
+        modelBuilder.Entity<RepoRootRow>(e =>
+        {
+            e.ToTable("repo_root");
+            e.HasKey(x => x.Did);
+        });
+        modelBuilder.Entity<RepoBlockRow>(e =>
+        {
+            e.ToTable("repo_block");
+            e.HasKey(x => new { x.Did, x.Cid });
+            e.HasIndex(x => new { x.Did, x.RepoRev });
+        });
+        modelBuilder.Entity<RecordRow>(e =>
+        {
+            e.ToTable("record");
+            e.HasKey(x => new { x.Did, x.Collection, x.Rkey });
+            e.HasIndex(x => x.Uri).IsUnique();
+            e.HasIndex(x => new { x.Did, x.RepoRev });
+        });
+        modelBuilder.Entity<BlobRow>(e =>
+        {
+            e.ToTable("blob");
+            e.HasKey(x => new { x.Did, x.Cid });
+        });
+        modelBuilder.Entity<RecordBlobRow>(e =>
+        {
+            e.ToTable("record_blob");
+            e.HasKey(x => new { x.Did, x.BlobCid, x.RecordUri });
+            e.HasIndex(x => new { x.Did, x.RecordUri });
+        });
+        modelBuilder.Entity<PlcOperationRow>(e =>
+        {
+            e.ToTable("plc_operation");
+            e.HasKey(x => new { x.Did, x.Cid });
+            e.HasIndex(x => new { x.Did, x.CreatedAt });
+        });
+        modelBuilder.Entity<SequencedEventRow>(e =>
+        {
+            e.ToTable("sequenced_event");
+            e.HasKey(x => x.Seq);
+            e.Property(x => x.Seq).ValueGeneratedNever();
+            e.HasIndex(x => new { x.Did, x.Seq });
+        });
+        modelBuilder.Entity<SequencerCounterRow>(e =>
+        {
+            e.ToTable("sequencer_counter");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.HasData(new SequencerCounterRow { Id = 1, Value = 0 });
+        });
+
+        // snake_case columns and index names, the same on both providers, so raw SQL needs no quoting.
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+            }
+        }
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    private static string SnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0)
+                {
+                    builder.Append('_');
+                }
+
+                builder.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+}
+
+/// <summary>Stores instants as UTC and reads them back marked as UTC on every provider.</summary>
+public sealed class UtcDateTimeConverter : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime>
+{
+    public UtcDateTimeConverter()
+        : base(v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(), v => DateTime.SpecifyKind(v, DateTimeKind.Utc))
+    {
+    }
+}
+
+public sealed class SqlitePdsDbContext : PdsDbContext
+{
+    public SqlitePdsDbContext(DbContextOptions<SqlitePdsDbContext> options)
+        : base(options)
+    {
+    }
+}
+
+public sealed class PostgresPdsDbContext : PdsDbContext
+{
+    public PostgresPdsDbContext(DbContextOptions<PostgresPdsDbContext> options)
+        : base(options)
+    {
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Pds.TestKit;
+
+namespace Pds.Api.Tests;
+
+/// <summary>The real server on a fresh database (SQLite or PostgreSQL per PDS_TEST_DB_PROVIDER).</summary>
+public class PdsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly TestDatabase _database = new();
+
+    /// <summary>Settings added on top of the database's; subclasses override.</summary>
+    protected virtual IReadOnlyDictionary<string, string> ExtraSettings { get; } = new Dictionary<string, string>();
+
+    public async Task InitializeAsync() => await _database.InitializeAsync();
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        foreach (var (key, value) in _database.Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        foreach (var (key, value) in ExtraSettings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, PipelineProbe>());
+    }
+}
+
+public sealed class ConfiguredPdsApiFactory : PdsApiFactory
+{
+    protected override IReadOnlyDictionary<string, string> ExtraSettings { get; } = new Dictionary<string, string>
+    {
+        ["PDS_HOSTNAME"] = "pds.example.com",
+        ["PDS_DEV_MODE"] = "true",
+        ["PDS_SERVICE_HANDLE_DOMAINS"] = ".example.com,.example.org",
+        ["PDS_INVITE_REQUIRED"] = "true",
+        ["PDS_PRIVACY_POLICY_URL"] = "https://example.com/privacy",
+        ["PDS_TERMS_OF_SERVICE_URL"] = "https://example.com/tos",
+        ["PDS_CONTACT_EMAIL_ADDRESS"] = "admin@example.com",
+        ["PDS_JSON_BODY_LIMIT"] = "2048",
+    };
+}

@@ -1,0 +1,114 @@
+using Microsoft.Extensions.DependencyInjection;
+using Pds.Application.Common.Abstractions;
+using Pds.Infrastructure.Persistence;
+using Pds.TestKit;
+
+namespace Pds.Infrastructure.Tests.Persistence;
+
+public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetime
+{
+    private readonly TestDatabase _db;
+    private ServiceProvider _services = null!;
+
+    public ActorStoreTests(TestDatabase db)
+    {
+        _db = db;
+    }
+
+    public async Task InitializeAsync()
+    {
+        await _db.MigrateAsync();
+        _services = _db.CreateServices();
+    }
+
+    public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    [Fact]
+    public async Task TransactAsync_Commit_RootBlockRecordAndEventStoredTogether()
+    {
+        var did = NewDid();
+        var seq = await WithStoreAsync((store, sp) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.PutBlockAsync("bafyblock1", new byte[] { 1, 2, 3 }, "rev1", ct);
+            await tx.PutRecordAsync("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", "bafyrecord", "rev1", ct);
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            return await sp.GetRequiredService<ISequencer>().AppendAsync(did, "commit", new byte[] { 9 }, ct);
+        }));
+
+        await WithStoreAsync(async (store, sp) =>
+        {
+            await store.ReadAsync(did, async (reader, ct) =>
+            {
+                Assert.Equal(new byte[] { 1, 2, 3 }, await reader.GetBlockAsync("bafyblock1", ct));
+                Assert.Equal("bafyrecord", (await reader.GetRecordAsync("app.bsky.feed.post", "3k1", ct))?.Cid);
+                var root = await reader.GetRootAsync(ct);
+                Assert.Equal(("bafycommit1", "rev1"), (root?.Cid, root?.Rev));
+                Assert.Single(await reader.ListRecordsAsync("app.bsky.feed.post", 10, ct));
+                return 0;
+            });
+            Assert.Contains(await sp.GetRequiredService<ISequencer>().ReadAfterAsync(seq - 1, 1), e => e.Seq == seq && e.Did == did);
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task TransactAsync_Throws_NothingStored()
+    {
+        var did = NewDid();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => WithStoreAsync((store, sp) => store.TransactAsync<int>(did, async (tx, ct) =>
+        {
+            await tx.PutBlockAsync("bafyblock1", new byte[] { 1 }, "rev1", ct);
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            await sp.GetRequiredService<ISequencer>().AppendAsync(did, "commit", new byte[] { 9 }, ct);
+            throw new InvalidOperationException("signing failed");
+        })));
+
+        await WithStoreAsync(async (store, sp) =>
+        {
+            await store.ReadAsync(did, async (reader, ct) =>
+            {
+                Assert.Null(await reader.GetRootAsync(ct));
+                Assert.Null(await reader.GetBlockAsync("bafyblock1", ct));
+                return 0;
+            });
+            Assert.DoesNotContain(await sp.GetRequiredService<ISequencer>().ReadAfterAsync(0, 100_000), e => e.Did == did);
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task TransactAsync_ParallelWritersOfOneAccount_NoLostUpdatesAndNoLockErrors()
+    {
+        var did = NewDid();
+        const int writers = 50;
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(i => Task.Run(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            // Read-modify-write of the root: only correct if writers of one DID are serialized.
+            var root = await tx.GetRootAsync(ct);
+            var next = root is null ? 1 : int.Parse(root.Rev, System.Globalization.CultureInfo.InvariantCulture) + 1;
+            await tx.PutRecordAsync("app.bsky.feed.like", "k" + i, $"at://{did}/app.bsky.feed.like/k{i}", "bafy" + i, next.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+            await tx.SetRootAsync("bafycommit" + next, next.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+            return next;
+        })))));
+
+        var (rev, count) = await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
+            ((await reader.GetRootAsync(ct))?.Rev, (await reader.ListRecordsAsync("app.bsky.feed.like", 1000, ct)).Count)));
+        Assert.Equal(writers.ToString(System.Globalization.CultureInfo.InvariantCulture), rev);
+        Assert.Equal(writers, count);
+    }
+
+    [Fact]
+    public void ActorLockKey_SameDid_IsStableAndDistinguishesDids()
+    {
+        Assert.Equal(PdsDatabase.ActorLockKey("did:plc:abc"), PdsDatabase.ActorLockKey("did:plc:abc"));
+        Assert.NotEqual(PdsDatabase.ActorLockKey("did:plc:abc"), PdsDatabase.ActorLockKey("did:plc:abd"));
+    }
+
+    private static string NewDid() => "did:plc:" + Guid.NewGuid().ToString("N")[..24];
+
+    private async Task<T> WithStoreAsync<T>(Func<IActorStore, IServiceProvider, Task<T>> work)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<IActorStore>(), scope.ServiceProvider);
+    }
+}
