@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Org.BouncyCastle.Crypto.Generators;
 
 namespace Pds.Domain.Auth;
 
@@ -122,7 +121,9 @@ public static class PasswordHasher
         var passwordBytes = Encoding.UTF8.GetBytes(password);
         try
         {
-            return SCrypt.Generate(passwordBytes, Encoding.UTF8.GetBytes(salt), CostN, BlockSize, Parallelism, HashLength);
+            var derived = new byte[HashLength];
+            Scrypt.DeriveKey(passwordBytes, Encoding.UTF8.GetBytes(salt), CostN, BlockSize, Parallelism, derived);
+            return derived;
         }
         finally
         {
