@@ -228,7 +228,7 @@ internal static class CompactJwt
         header = default;
         string? alg = null, typ = null, kid = null;
         var crit = false;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = 0;
         try
         {
             var reader = new Utf8JsonReader(json, ReaderOptions);
@@ -239,28 +239,30 @@ internal static class CompactJwt
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
-                if (!seen.Add(name) || !reader.Read())
+                var field = reader.ValueTextEquals("alg"u8) ? 0
+                    : reader.ValueTextEquals("typ"u8) ? 1
+                    : reader.ValueTextEquals("kid"u8) ? 2
+                    : reader.ValueTextEquals("crit"u8) ? 3
+                    : -1;
+                if (!reader.Read() || !FirstSighting(ref seen, field))
                 {
                     return false;
                 }
 
-                switch (name)
+                var ok = field switch
                 {
-                    case "alg" when !TryString(ref reader, out alg):
-                    case "typ" when !TryString(ref reader, out typ):
-                    case "kid" when !TryString(ref reader, out kid):
-                        return false;
-                    case "crit":
-                        crit = true;
-                        reader.Skip();
-                        break;
-                    case "alg" or "typ" or "kid":
-                        break;
-                    default:
-                        reader.Skip();
-                        break;
+                    0 => TryString(ref reader, out alg),
+                    1 => TryString(ref reader, out typ),
+                    2 => TryString(ref reader, out kid),
+                    3 => crit = true,
+                    _ => true,
+                };
+                if (!ok)
+                {
+                    return false;
                 }
+
+                reader.Skip();
             }
 
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
@@ -287,7 +289,7 @@ internal static class CompactJwt
         string? iss = null, sub = null, aud = null, scope = null, jti = null, lxm = null;
         long? exp = null, iat = null, nbf = null;
         var cnf = false;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = 0;
         try
         {
             var reader = new Utf8JsonReader(json, ReaderOptions);
@@ -298,34 +300,33 @@ internal static class CompactJwt
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
-                if (!seen.Add(name) || !reader.Read())
+                var field = PayloadField(ref reader);
+                if (!reader.Read() || !FirstSighting(ref seen, field))
                 {
                     return false;
                 }
 
-                switch (name)
+                var ok = field switch
                 {
-                    case "iss" when !TryString(ref reader, out iss):
-                    case "sub" when !TryString(ref reader, out sub):
-                    case "aud" when !TryString(ref reader, out aud):
-                    case "scope" when !TryString(ref reader, out scope):
-                    case "jti" when !TryString(ref reader, out jti):
-                    case "lxm" when !TryString(ref reader, out lxm):
-                    case "exp" when !TrySeconds(ref reader, out exp):
-                    case "iat" when !TrySeconds(ref reader, out iat):
-                    case "nbf" when !TrySeconds(ref reader, out nbf):
-                        return false;
-                    case "iss" or "sub" or "aud" or "scope" or "jti" or "lxm" or "exp" or "iat" or "nbf":
-                        break;
-                    case "cnf":
-                        cnf = true;
-                        reader.Skip();
-                        break;
-                    default:
-                        reader.Skip();
-                        break;
+                    0 => TryString(ref reader, out iss),
+                    1 => TryString(ref reader, out sub),
+                    2 => TryString(ref reader, out aud),
+                    3 => TryString(ref reader, out scope),
+                    4 => TryString(ref reader, out jti),
+                    5 => TryString(ref reader, out lxm),
+                    6 => TrySeconds(ref reader, out exp),
+                    7 => TrySeconds(ref reader, out iat),
+                    8 => TrySeconds(ref reader, out nbf),
+                    9 => cnf = true,
+                    _ => true,
+                };
+                if (!ok)
+                {
+                    return false;
                 }
+
+                // Steps over the value of an ignored member; a no-op for the scalars read above.
+                reader.Skip();
             }
 
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
@@ -343,6 +344,40 @@ internal static class CompactJwt
         }
 
         payload = new JwtPayload(iss, sub, aud, scope, jti, lxm, exp, iat, nbf, cnf);
+        return true;
+    }
+
+    private static int PayloadField(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("iss"u8) ? 0
+        : reader.ValueTextEquals("sub"u8) ? 1
+        : reader.ValueTextEquals("aud"u8) ? 2
+        : reader.ValueTextEquals("scope"u8) ? 3
+        : reader.ValueTextEquals("jti"u8) ? 4
+        : reader.ValueTextEquals("lxm"u8) ? 5
+        : reader.ValueTextEquals("exp"u8) ? 6
+        : reader.ValueTextEquals("iat"u8) ? 7
+        : reader.ValueTextEquals("nbf"u8) ? 8
+        : reader.ValueTextEquals("cnf"u8) ? 9
+        : -1;
+
+    /// <summary>
+    /// Duplicate members are rejected for every claim this code reads: JSON parsers disagree on which
+    /// copy wins, and a token must not mean different things to different verifiers.
+    /// </summary>
+    private static bool FirstSighting(ref int seen, int field)
+    {
+        if (field < 0)
+        {
+            return true;
+        }
+
+        var bit = 1 << field;
+        if ((seen & bit) != 0)
+        {
+            return false;
+        }
+
+        seen |= bit;
         return true;
     }
 

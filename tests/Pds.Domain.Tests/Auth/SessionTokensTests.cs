@@ -349,6 +349,7 @@ public sealed class SessionTokensTests
             $"{JwtCraft.B64("{\"alg\":\"HS256\"")}.{parts[1]}.{parts[2]}",
             $"{JwtCraft.B64("{\"alg\":\"HS256\",\"alg\":\"none\"}")}.{parts[1]}.{parts[2]}",
             $"{JwtCraft.B64("{\"alg\":\"HS256\"} {}")}.{parts[1]}.{parts[2]}",
+            $"{JwtCraft.B64("{\"alg\":\"HS256\",\"\\u0061lg\":\"none\"}")}.{parts[1]}.{parts[2]}",
             $"{JwtCraft.B64([0xff, 0xfe, 0x7b])}.{parts[1]}.{parts[2]}",
             $"{parts[0]}.{JwtCraft.B64("\"just a string\"")}.{parts[2]}",
             valid + new string('A', 9000),
