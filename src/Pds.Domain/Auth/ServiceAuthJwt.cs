@@ -28,7 +28,9 @@ public sealed record ServiceJwtClaims(
     /// <summary>
     /// The DID-document verification method whose key must have signed the token: the <c>kid</c>
     /// header when present, else <c>atproto_label</c> for the legacy <c>#atproto_labeler</c> issuer
-    /// form, else <c>atproto</c>.
+    /// form, else <c>atproto</c>. The value comes from the unverified token: a receiving service must
+    /// check it against the verification methods it is willing to accept (normally only
+    /// <c>atproto</c>) before resolving a key, to keep separate keys separate.
     /// </summary>
     public string SigningKeyId =>
         KeyId is { Length: > 1 } kid && kid[0] == '#' ? kid[1..]
