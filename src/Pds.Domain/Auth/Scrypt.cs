@@ -1,0 +1,156 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+namespace Pds.Domain.Auth;
+
+/// <summary>
+/// The scrypt key derivation function (RFC 7914). PBKDF2-HMAC-SHA256 comes from the platform
+/// (OpenSSL); the memory-hard ROMix with Salsa20/8 runs on 32-bit words held in locals, which is where
+/// the time goes. The 128·N·r byte scratch area is pooled and wiped after use.
+/// </summary>
+internal static class Scrypt
+{
+    public static void DeriveKey(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, int n, int r, int p, Span<byte> output)
+    {
+        if (n < 2 || !BitOperations.IsPow2(n))
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), "N must be a power of two greater than 1.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(r, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(p, 1);
+        if ((long)128 * r * p > int.MaxValue || (long)32 * r * n > int.MaxValue / 4)
+        {
+            throw new ArgumentOutOfRangeException(nameof(r), "Parameters too large.");
+        }
+
+        var blockBytes = 128 * r;
+        var words = 32 * r;
+        var b = ArrayPool<byte>.Shared.Rent(blockBytes * p);
+        var v = ArrayPool<uint>.Shared.Rent(words * n);
+        var xy = ArrayPool<uint>.Shared.Rent(words * 2);
+        try
+        {
+            var bSpan = b.AsSpan(0, blockBytes * p);
+            Rfc2898DeriveBytes.Pbkdf2(password, salt, bSpan, 1, HashAlgorithmName.SHA256);
+            for (var i = 0; i < p; i++)
+            {
+                RoMix(bSpan.Slice(i * blockBytes, blockBytes), n, r, v.AsSpan(0, words * n), xy.AsSpan(0, words * 2));
+            }
+
+            Rfc2898DeriveBytes.Pbkdf2(password, bSpan, output, 1, HashAlgorithmName.SHA256);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(b.AsSpan(0, blockBytes * p));
+            Array.Clear(v, 0, words * n);
+            Array.Clear(xy, 0, words * 2);
+            ArrayPool<byte>.Shared.Return(b);
+            ArrayPool<uint>.Shared.Return(v);
+            ArrayPool<uint>.Shared.Return(xy);
+        }
+    }
+
+    private static void RoMix(Span<byte> block, int n, int r, Span<uint> v, Span<uint> xy)
+    {
+        var words = 32 * r;
+        var x = xy[..words];
+        var y = xy[words..];
+        for (var k = 0; k < words; k++)
+        {
+            x[k] = BinaryPrimitives.ReadUInt32LittleEndian(block[(k * 4)..]);
+        }
+
+        for (var i = 0; i < n; i += 2)
+        {
+            x.CopyTo(v.Slice(i * words, words));
+            BlockMix(x, y, r);
+            y.CopyTo(v.Slice((i + 1) * words, words));
+            BlockMix(y, x, r);
+        }
+
+        var mask = (uint)(n - 1);
+        for (var i = 0; i < n; i += 2)
+        {
+            // Integerify: the first word of the last 64-byte sub-block, modulo N.
+            var j = (int)(x[words - 16] & mask);
+            Xor(x, v.Slice(j * words, words));
+            BlockMix(x, y, r);
+            j = (int)(y[words - 16] & mask);
+            Xor(y, v.Slice(j * words, words));
+            BlockMix(y, x, r);
+        }
+
+        for (var k = 0; k < words; k++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(block[(k * 4)..], x[k]);
+        }
+    }
+
+    private static void Xor(Span<uint> target, ReadOnlySpan<uint> other)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var t = System.Runtime.InteropServices.MemoryMarshal.Cast<uint, Vector<uint>>(target);
+            var o = System.Runtime.InteropServices.MemoryMarshal.Cast<uint, Vector<uint>>(other);
+            for (var k = 0; k < t.Length; k++)
+            {
+                t[k] ^= o[k];
+            }
+
+            i = t.Length * Vector<uint>.Count;
+        }
+
+        for (; i < target.Length; i++)
+        {
+            target[i] ^= other[i];
+        }
+    }
+
+    /// <summary>scryptBlockMix (RFC 7914 section 4) from <paramref name="input"/> into <paramref name="output"/>.</summary>
+    private static void BlockMix(ReadOnlySpan<uint> input, Span<uint> output, int r)
+    {
+        var blocks = 2 * r;
+        ReadOnlySpan<uint> last = input.Slice((blocks - 1) * 16, 16);
+        uint x0 = last[0], x1 = last[1], x2 = last[2], x3 = last[3], x4 = last[4], x5 = last[5], x6 = last[6], x7 = last[7],
+            x8 = last[8], x9 = last[9], x10 = last[10], x11 = last[11], x12 = last[12], x13 = last[13], x14 = last[14], x15 = last[15];
+        for (var i = 0; i < blocks; i++)
+        {
+            var bi = input.Slice(i * 16, 16);
+            x0 ^= bi[0]; x1 ^= bi[1]; x2 ^= bi[2]; x3 ^= bi[3]; x4 ^= bi[4]; x5 ^= bi[5]; x6 ^= bi[6]; x7 ^= bi[7];
+            x8 ^= bi[8]; x9 ^= bi[9]; x10 ^= bi[10]; x11 ^= bi[11]; x12 ^= bi[12]; x13 ^= bi[13]; x14 ^= bi[14]; x15 ^= bi[15];
+
+            uint a0 = x0, a1 = x1, a2 = x2, a3 = x3, a4 = x4, a5 = x5, a6 = x6, a7 = x7,
+                a8 = x8, a9 = x9, a10 = x10, a11 = x11, a12 = x12, a13 = x13, a14 = x14, a15 = x15;
+            for (var round = 0; round < 8; round += 2)
+            {
+                // Columns.
+                a4 ^= R(a0 + a12, 7); a8 ^= R(a4 + a0, 9); a12 ^= R(a8 + a4, 13); a0 ^= R(a12 + a8, 18);
+                a9 ^= R(a5 + a1, 7); a13 ^= R(a9 + a5, 9); a1 ^= R(a13 + a9, 13); a5 ^= R(a1 + a13, 18);
+                a14 ^= R(a10 + a6, 7); a2 ^= R(a14 + a10, 9); a6 ^= R(a2 + a14, 13); a10 ^= R(a6 + a2, 18);
+                a3 ^= R(a15 + a11, 7); a7 ^= R(a3 + a15, 9); a11 ^= R(a7 + a3, 13); a15 ^= R(a11 + a7, 18);
+
+                // Rows.
+                a1 ^= R(a0 + a3, 7); a2 ^= R(a1 + a0, 9); a3 ^= R(a2 + a1, 13); a0 ^= R(a3 + a2, 18);
+                a6 ^= R(a5 + a4, 7); a7 ^= R(a6 + a5, 9); a4 ^= R(a7 + a6, 13); a5 ^= R(a4 + a7, 18);
+                a11 ^= R(a10 + a9, 7); a8 ^= R(a11 + a10, 9); a9 ^= R(a8 + a11, 13); a10 ^= R(a9 + a8, 18);
+                a12 ^= R(a15 + a14, 7); a13 ^= R(a12 + a15, 9); a14 ^= R(a13 + a12, 13); a15 ^= R(a14 + a13, 18);
+            }
+
+            x0 += a0; x1 += a1; x2 += a2; x3 += a3; x4 += a4; x5 += a5; x6 += a6; x7 += a7;
+            x8 += a8; x9 += a9; x10 += a10; x11 += a11; x12 += a12; x13 += a13; x14 += a14; x15 += a15;
+
+            // Even-numbered outputs fill the first half, odd-numbered the second.
+            var o = output.Slice(((i & 1) * r + (i >> 1)) * 16, 16);
+            o[15] = x15; o[0] = x0; o[1] = x1; o[2] = x2; o[3] = x3; o[4] = x4; o[5] = x5; o[6] = x6; o[7] = x7;
+            o[8] = x8; o[9] = x9; o[10] = x10; o[11] = x11; o[12] = x12; o[13] = x13; o[14] = x14;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint R(uint value, int shift) => BitOperations.RotateLeft(value, shift);
+}

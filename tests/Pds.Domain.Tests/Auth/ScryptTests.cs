@@ -1,0 +1,61 @@
+using System.Text;
+using CsCheck;
+using Pds.Domain.Auth;
+
+namespace Pds.Domain.Tests.Auth;
+
+public sealed class ScryptTests
+{
+    public static TheoryData<string, string, int, int, int, string> Rfc7914Vectors() => new()
+    {
+        // RFC 7914 section 12.
+        {
+            "", "", 16, 1, 1,
+            "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906"
+        },
+        {
+            "password", "NaCl", 1024, 8, 16,
+            "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"
+        },
+        {
+            "pleaseletmein", "SodiumChloride", 16384, 8, 1,
+            "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rfc7914Vectors))]
+    public void DeriveKey_Rfc7914Vectors_MatchKnownAnswers(string password, string salt, int n, int r, int p, string expectedHex)
+    {
+        var output = new byte[64];
+
+        Scrypt.DeriveKey(Encoding.ASCII.GetBytes(password), Encoding.ASCII.GetBytes(salt), n, r, p, output);
+
+        Assert.Equal(expectedHex, Convert.ToHexStringLower(output));
+    }
+
+    [Fact]
+    public void DeriveKey_RandomInputs_MatchesBouncyCastle()
+    {
+        Gen.Select(Gen.Byte.Array[0, 40], Gen.Byte.Array[0, 40], Gen.Int[1, 6], Gen.Int[1, 4], Gen.Int[1, 3], Gen.Int[1, 100])
+            .Sample((password, salt, logN, r, p, length) =>
+            {
+                var n = 1 << logN;
+                var output = new byte[length];
+                Scrypt.DeriveKey(password, salt, n, r, p, output);
+                var expected = Org.BouncyCastle.Crypto.Generators.SCrypt.Generate(password, salt, n, r, p, length);
+                Assert.Equal(expected, output);
+            }, iter: 200);
+    }
+
+    [Theory]
+    [InlineData(0, 1, 1)]
+    [InlineData(1, 1, 1)]
+    [InlineData(12, 1, 1)]
+    [InlineData(16, 0, 1)]
+    [InlineData(16, 1, 0)]
+    public void DeriveKey_InvalidParameters_Throws(int n, int r, int p)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Scrypt.DeriveKey([1], [2], n, r, p, new byte[16]));
+    }
+}
