@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Pds.Application.Common.Configuration;
 using Pds.Application.Common.Errors;
+using Pds.Domain.Syntax;
 
 namespace Pds.Api.Xrpc;
 
@@ -14,7 +14,7 @@ namespace Pds.Api.Xrpc;
 /// the request record; procedures read a JSON body (content type and size checked here) and both
 /// send the request through the mediator.
 /// </summary>
-internal static partial class XrpcEndpoints
+internal static class XrpcEndpoints
 {
     public static RouteHandlerBuilder Query<TQuery, TOutput>(this IEndpointRouteBuilder endpoints, string nsid)
         where TQuery : IQuery<TOutput>
@@ -55,7 +55,7 @@ internal static partial class XrpcEndpoints
                 throw XrpcException.InvalidRequest($"Incorrect HTTP method ({context.Request.Method}) expected {expected}");
             }
 
-            if (!NsidPattern().IsMatch(nsid))
+            if (!Nsid.IsValid(nsid))
             {
                 throw XrpcException.InvalidRequest("Invalid XRPC method name");
             }
@@ -118,8 +118,4 @@ internal static partial class XrpcEndpoints
             throw XrpcException.InvalidRequest(e.Path is { Length: > 1 } path ? $"Invalid JSON body at {path}" : "Invalid JSON body");
         }
     }
-
-    // NSID syntax: a reversed domain authority of two or more segments, then a name segment.
-    [GeneratedRegex(@"^[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+\.[a-zA-Z][a-zA-Z0-9]{0,62}$")]
-    private static partial Regex NsidPattern();
 }
