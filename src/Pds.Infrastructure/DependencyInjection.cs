@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
+using Pds.Infrastructure.Identity.EmbeddedPlc;
 using Pds.Infrastructure.Persistence;
 using Pds.Infrastructure.Persistence.ActorStore;
 using Pds.Infrastructure.Persistence.Sequencer;
@@ -31,6 +32,8 @@ public static class DependencyInjection
         services.AddScoped<PdsDatabase>();
         services.AddScoped<ISequencer, EfSequencer>();
         services.AddScoped<IActorStore, EfActorStore>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddScoped<EmbeddedPlcDirectory>();
         return services;
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Mediator;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Pds.Api.Plc;
 using Pds.Api.Xrpc;
 using Pds.Application.Common.Behaviors;
 using Pds.Application.Common.Configuration;
@@ -116,6 +117,7 @@ internal static class PdsHosting
         });
         app.UseCors();
         app.MapServiceRoutes();
+        app.MapEmbeddedPlcDirectory();
         app.MapXrpc();
     }
 

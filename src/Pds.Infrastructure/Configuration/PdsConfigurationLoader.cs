@@ -80,7 +80,7 @@ public static class PdsConfigurationLoader
             Service = service,
             Database = LoadDatabase(s, dataDirectory),
             Blobstore = LoadBlobstore(s, dataDirectory),
-            Identity = LoadIdentity(s, hostname),
+            Identity = LoadIdentity(s, hostname, devMode, publicUrl),
             Secrets = LoadSecrets(s, devMode, dataDirectory),
             Email = new EmailOptions
             {
@@ -166,7 +166,7 @@ public static class PdsConfigurationLoader
         };
     }
 
-    private static IdentityOptions LoadIdentity(Reader s, string hostname)
+    private static IdentityOptions LoadIdentity(Reader s, string hostname, bool devMode, Uri publicUrl)
     {
         var domains = s.List(K.ServiceHandleDomains);
         if (domains.Count == 0)
@@ -178,9 +178,13 @@ public static class PdsConfigurationLoader
             throw new PdsConfigurationException(K.ServiceHandleDomains, "entries must start with a dot, e.g. .example.com");
         }
 
+        // Development without a configured directory serves did:plc from this process, under /plc.
+        var plcUrl = s.Url(K.DidPlcUrl);
+        var embeddedPlc = plcUrl is null && devMode;
         return new IdentityOptions
         {
-            PlcUrl = s.Url(K.DidPlcUrl) ?? new Uri("https://plc.directory"),
+            PlcUrl = plcUrl ?? (embeddedPlc ? new Uri(publicUrl, IdentityOptions.EmbeddedPlcPath) : new Uri("https://plc.directory")),
+            EmbeddedPlcDirectory = embeddedPlc,
             ServiceHandleDomains = domains,
             RecoveryDidKey = s.String(K.RecoveryDidKey),
             ResolverTimeout = TimeSpan.FromMilliseconds(s.Long(K.IdResolverTimeout, 1, long.MaxValue, "must be a duration in milliseconds") ?? 3000),

@@ -118,7 +118,16 @@ public sealed record BlobstoreOptions
 
 public sealed record IdentityOptions
 {
+    /// <summary>Path under which the embedded did:plc directory is served.</summary>
+    public const string EmbeddedPlcPath = "/plc";
+
     public required Uri PlcUrl { get; init; }
+
+    /// <summary>
+    /// True when this process serves its own did:plc directory (development mode with no
+    /// <c>PDS_DID_PLC_URL</c>); <see cref="PlcUrl"/> then points at it. Never the production default.
+    /// </summary>
+    public bool EmbeddedPlcDirectory { get; init; }
 
     /// <summary>Handle suffixes offered to accounts, each starting with a dot.</summary>
     public required IReadOnlyList<string> ServiceHandleDomains { get; init; }
