@@ -32,8 +32,18 @@ public sealed class PdsConfigurationLoaderTests : IDisposable
         Assert.Equal(BlobstoreKind.Disk, options.Blobstore.Kind);
         Assert.Equal(Path.Combine(_dataDirectory, "blocks"), options.Blobstore.DiskLocation);
         Assert.Equal(5 * 1024 * 1024, options.Blobstore.UploadLimit);
-        Assert.Equal(new Uri("https://plc.directory"), options.Identity.PlcUrl);
+        Assert.True(options.Identity.EmbeddedPlcDirectory);
+        Assert.Equal(new Uri("http://localhost:2583/plc"), options.Identity.PlcUrl);
         Assert.False(options.Service.InviteRequired);
+    }
+
+    [Fact]
+    public void Load_DevModeWithPlcUrl_UsesThatDirectoryNotTheEmbeddedOne()
+    {
+        var options = Load(new() { ["PDS_DID_PLC_URL"] = "http://127.0.0.1:2582" });
+
+        Assert.False(options.Identity.EmbeddedPlcDirectory);
+        Assert.Equal(new Uri("http://127.0.0.1:2582"), options.Identity.PlcUrl);
     }
 
     [Fact]
@@ -183,6 +193,8 @@ public sealed class PdsConfigurationLoaderTests : IDisposable
         });
 
         Assert.False(options.Service.DevMode);
+        Assert.False(options.Identity.EmbeddedPlcDirectory);
+        Assert.Equal(new Uri("https://plc.directory"), options.Identity.PlcUrl);
         Assert.True(options.Service.InviteRequired);
         Assert.Equal(new[] { new Uri("https://bsky.network"), new Uri("https://relay.example") }, options.Service.Crawlers);
         Assert.DoesNotContain("jwt", options.Secrets.ToString(), StringComparison.Ordinal);
