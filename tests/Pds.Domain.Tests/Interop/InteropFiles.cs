@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Pds.Domain.Tests.Interop;
 
 /// <summary>
@@ -9,10 +11,22 @@ namespace Pds.Domain.Tests.Interop;
 public static class InteropFiles
 {
     private static readonly Lazy<string> RootDir = new(FindRoot);
+    private static readonly ConcurrentDictionary<string, bool> Read = new(StringComparer.Ordinal);
 
     public static string Root => RootDir.Value;
 
-    public static string PathOf(string relative) => Path.Combine(Root, relative);
+    /// <summary>The absolute path of a vector file; records that a test read it.</summary>
+    public static string PathOf(string relative)
+    {
+        Read[relative] = true;
+        return Locate(relative);
+    }
+
+    /// <summary>The absolute path of a vector file, without counting it as read.</summary>
+    internal static string Locate(string relative) => Path.Combine(Root, relative);
+
+    /// <summary>The vector files that tests have opened so far in this run.</summary>
+    internal static IReadOnlyCollection<string> FilesRead => Read.Keys.ToList();
 
     public static string ReadText(string relative) => File.ReadAllText(PathOf(relative));
 

@@ -7,7 +7,7 @@ public sealed class InteropManifestTests
     [Fact]
     public void Manifest_EveryListedFileExists()
     {
-        var missing = InteropFiles.All.Where(f => !File.Exists(InteropFiles.PathOf(f))).ToList();
+        var missing = InteropFiles.All.Where(f => !File.Exists(InteropFiles.Locate(f))).ToList();
         Assert.Empty(missing);
     }
 
