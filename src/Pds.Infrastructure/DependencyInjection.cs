@@ -30,6 +30,7 @@ public static class DependencyInjection
             : sp.GetRequiredService<PostgresPdsDbContext>());
 
         services.AddScoped<PdsDatabase>();
+        services.AddScoped<IUnitOfWork>(sp => sp.GetRequiredService<PdsDatabase>());
         services.AddScoped<ISequencer, EfSequencer>();
         services.AddScoped<IActorStore, EfActorStore>();
         services.AddSingleton(TimeProvider.System);

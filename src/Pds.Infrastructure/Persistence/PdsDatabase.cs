@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
 
 namespace Pds.Infrastructure.Persistence;
@@ -11,7 +12,7 @@ namespace Pds.Infrastructure.Persistence;
 /// <see cref="WriteAsync{T}"/>: it takes the process write gate (SQLite), opens a transaction, runs
 /// the work, saves the tracked changes and commits. Nested calls join the open transaction.
 /// </summary>
-public sealed class PdsDatabase
+public sealed class PdsDatabase : IUnitOfWork
 {
     private readonly WriteGate _gate;
 

@@ -20,6 +20,8 @@ public abstract class PdsDbContext : DbContext
 
     public DbSet<ActorSigningKeyRow> ActorSigningKeys => Set<ActorSigningKeyRow>();
 
+    public DbSet<ReservedKeyRow> ReservedKeys => Set<ReservedKeyRow>();
+
     public DbSet<RefreshTokenRow> RefreshTokens => Set<RefreshTokenRow>();
 
     public DbSet<AppPasswordRow> AppPasswords => Set<AppPasswordRow>();
@@ -61,6 +63,11 @@ public abstract class PdsDbContext : DbContext
         {
             e.ToTable("actor_signing_key");
             e.HasKey(x => x.Did);
+        });
+        modelBuilder.Entity<ReservedKeyRow>(e =>
+        {
+            e.ToTable("reserved_key");
+            e.HasKey(x => x.KeyFor);
         });
         modelBuilder.Entity<RefreshTokenRow>(e =>
         {

@@ -36,6 +36,19 @@ public sealed class ActorSigningKeyRow
     public DateTime CreatedAt { get; set; }
 }
 
+/// <summary>A signing key reserved ahead of account creation (com.atproto.server.reserveSigningKey).</summary>
+public sealed class ReservedKeyRow
+{
+    /// <summary>The DID the key was reserved for, or the key's own did:key when none was given.</summary>
+    public required string KeyFor { get; set; }
+
+    public required string PublicKeyDid { get; set; }
+
+    public required byte[] EncryptedPrivateKey { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+}
+
 public sealed class RefreshTokenRow
 {
     /// <summary>The token's jti.</summary>

@@ -432,6 +432,31 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("repo_root", (string)null);
                 });
 
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.ReservedKeyRow", b =>
+                {
+                    b.Property<string>("KeyFor")
+                        .HasColumnType("text")
+                        .HasColumnName("key_for");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("EncryptedPrivateKey")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("encrypted_private_key");
+
+                    b.Property<string>("PublicKeyDid")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("public_key_did");
+
+                    b.HasKey("KeyFor");
+
+                    b.ToTable("reserved_key", (string)null);
+                });
+
             modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.SequencedEventRow", b =>
                 {
                     b.Property<long>("Seq")

@@ -427,6 +427,31 @@ namespace Pds.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("repo_root", (string)null);
                 });
 
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.ReservedKeyRow", b =>
+                {
+                    b.Property<string>("KeyFor")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_for");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("EncryptedPrivateKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("encrypted_private_key");
+
+                    b.Property<string>("PublicKeyDid")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("public_key_did");
+
+                    b.HasKey("KeyFor");
+
+                    b.ToTable("reserved_key", (string)null);
+                });
+
             modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.SequencedEventRow", b =>
                 {
                     b.Property<long>("Seq")

@@ -1,0 +1,40 @@
+using Pds.Domain.Auth;
+
+namespace Pds.Application.Common.Abstractions;
+
+/// <summary>What the current request proved about its caller, and where it came from.</summary>
+public interface IRequestContext
+{
+    /// <summary>The verified credentials, or null for an unauthenticated request.</summary>
+    AuthCredentials? Credentials { get; }
+
+    string? ClientIp { get; }
+
+    string? UserAgent { get; }
+}
+
+public enum AuthKind
+{
+    /// <summary>A session access token (password or app password).</summary>
+    Access,
+
+    /// <summary>A session refresh token.</summary>
+    Refresh,
+
+    /// <summary>HTTP Basic with the admin password.</summary>
+    Admin,
+
+    /// <summary>An inter-service JWT signed by the caller's repo key.</summary>
+    Service,
+}
+
+/// <param name="Did">The authenticated account (for service auth, the issuer).</param>
+/// <param name="Scope">The session token's scope (access and refresh tokens).</param>
+/// <param name="TokenId">The refresh token's jti.</param>
+/// <param name="ExpiresAt">When the presented token expires.</param>
+public sealed record AuthCredentials(AuthKind Kind, string? Did, AuthScope Scope, string? TokenId = null, DateTimeOffset? ExpiresAt = null)
+{
+    public bool IsAppPassword => Scope is AuthScope.AppPass or AuthScope.AppPassPrivileged;
+
+    public string RequireDid() => Did ?? throw new InvalidOperationException("The credentials name no account.");
+}
