@@ -76,7 +76,16 @@ internal static class PdsHosting
             var port = int.TryParse(configuration[PdsConfigurationKeys.Port], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and <= 65535
                 ? p
                 : PdsConfigurationLoader.DefaultPort;
-            kestrel.ListenAnyIP(port);
+            // PDS_BIND_ADDRESS narrows listening to one interface (tests and reverse-proxied set-ups use loopback).
+            if (System.Net.IPAddress.TryParse(configuration[PdsConfigurationKeys.BindAddress], out var address))
+            {
+                kestrel.Listen(address, port);
+            }
+            else
+            {
+                kestrel.ListenAnyIP(port);
+            }
+
             kestrel.AddServerHeader = false;
         });
         return services;

@@ -10,6 +10,7 @@ public static class PdsConfigurationKeys
 
     public const string Hostname = "PDS_HOSTNAME";
     public const string Port = "PDS_PORT";
+    public const string BindAddress = "PDS_BIND_ADDRESS";
     public const string ServiceDid = "PDS_SERVICE_DID";
     public const string ServiceName = "PDS_SERVICE_NAME";
     public const string Version = "PDS_VERSION";

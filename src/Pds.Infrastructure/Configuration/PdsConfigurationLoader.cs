@@ -32,6 +32,10 @@ public static class PdsConfigurationLoader
         }
 
         var port = s.Int(K.Port, 1, 65535, "must be a port number") ?? DefaultPort;
+        if (s.String(K.BindAddress) is { } bind && !System.Net.IPAddress.TryParse(bind, out _))
+        {
+            throw new PdsConfigurationException(K.BindAddress, "must be an IP address");
+        }
         var publicUrl = hostname == "localhost"
             ? new Uri($"http://localhost:{port.ToString(CultureInfo.InvariantCulture)}")
             : new Uri($"https://{hostname}");

@@ -66,6 +66,7 @@ public sealed class PdsConfigurationLoaderTests : IDisposable
     [InlineData("PDS_PORT", "abc", "PDS_PORT must be a port number")]
     [InlineData("PDS_PORT", "70000", "PDS_PORT must be a port number")]
     [InlineData("PDS_PORT", "0", "PDS_PORT must be a port number")]
+    [InlineData("PDS_BIND_ADDRESS", "localhost", "PDS_BIND_ADDRESS must be an IP address")]
     [InlineData("PDS_DEV_MODE", "yes please", "PDS_DEV_MODE must be true or false")]
     [InlineData("PDS_DB_PROVIDER", "mysql", "PDS_DB_PROVIDER must be sqlite or postgres")]
     [InlineData("PDS_BLOBSTORE", "ftp", "PDS_BLOBSTORE must be disk or s3")]
