@@ -1,4 +1,7 @@
 using FluentValidation;
+using Pds.Application.Accounts;
+using Pds.Application.Common.Configuration;
+using Pds.Domain.Auth;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Pds.Application;
@@ -25,6 +28,15 @@ public static class DependencyInjection
             }
         }
 
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<PdsOptions>();
+            return new SessionTokens(options.Secrets.JwtSecret, options.Service.Did, sp.GetService<TimeProvider>());
+        });
+        services.AddSingleton<ServiceKeys>();
+        services.AddScoped<SessionIssuer>();
+        services.AddScoped<SessionViews>();
+        services.AddScoped<HandlePolicy>();
         return services;
     }
 }

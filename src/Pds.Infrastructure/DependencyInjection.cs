@@ -2,8 +2,12 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
+using Pds.Infrastructure.Identity;
 using Pds.Infrastructure.Identity.EmbeddedPlc;
 using Pds.Infrastructure.Persistence;
+using Pds.Domain.Auth;
+using Pds.Infrastructure.Mail;
+using Pds.Infrastructure.Persistence.Accounts;
 using Pds.Infrastructure.Persistence.ActorStore;
 using Pds.Infrastructure.Persistence.Sequencer;
 
@@ -33,8 +37,18 @@ public static class DependencyInjection
         services.AddScoped<IUnitOfWork>(sp => sp.GetRequiredService<PdsDatabase>());
         services.AddScoped<ISequencer, EfSequencer>();
         services.AddScoped<IActorStore, EfActorStore>();
+        services.AddScoped<IAccountStore, EfAccountStore>();
+        services.AddScoped<IRepoKeyStore, EfRepoKeyStore>();
+        services.AddScoped<IRefreshTokenStore, EfRefreshTokenStore>();
+        services.AddScoped<IAppPasswordStore, EfAppPasswordStore>();
+        services.AddScoped<IInviteCodeStore, EfInviteCodeStore>();
+        services.AddScoped<IEmailTokenStore, EfEmailTokenStore>();
+        services.AddSingleton(sp => new RepoKeyEncryption(new KeyEncryption(
+            Convert.FromHexString(sp.GetRequiredService<PdsOptions>().Secrets.RepoSigningKeyEncryptionKeyHex))));
+        services.AddSingleton<IMailer, FileMailer>();
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<EmbeddedPlcDirectory>();
+        services.AddIdentityResolution();
         return services;
     }
 }

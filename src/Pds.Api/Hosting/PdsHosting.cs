@@ -4,7 +4,9 @@ using System.Text.Json.Serialization;
 using Mediator;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Pds.Api.Auth;
 using Pds.Api.Plc;
+using Pds.Application.Common.Abstractions;
 using Pds.Api.Xrpc;
 using Pds.Application.Common.Behaviors;
 using Pds.Application.Common.Configuration;
@@ -59,6 +61,10 @@ internal static class PdsHosting
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
         });
         services.AddExceptionHandler<XrpcExceptionHandler>();
+        services.AddHttpContextAccessor();
+        services.AddScoped<RequestContext>();
+        services.AddScoped<IRequestContext>(sp => sp.GetRequiredService<RequestContext>());
+        services.AddScoped<AuthVerifier>();
         services.AddSingleton<XrpcMethodTable>();
 
         // Browsers' apps on any origin talk to a PDS directly, as with the reference PDS.

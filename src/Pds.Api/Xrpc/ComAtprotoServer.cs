@@ -1,4 +1,17 @@
+using Pds.Api.Auth;
+using Pds.Application.Server.Commands.CreateAccount;
+using Pds.Application.Server.Commands.CreateAppPassword;
+using Pds.Application.Server.Commands.CreateSession;
+using Pds.Application.Server.Commands.DeleteSession;
+using Pds.Application.Server.Commands.RefreshSession;
+using Pds.Application.Server.Commands.ReserveSigningKey;
+using Pds.Application.Server.Commands.RevokeAppPassword;
 using Pds.Application.Server.Queries.DescribeServer;
+using Pds.Application.Server.Queries.GetServiceAuth;
+using Pds.Application.Server.Queries.GetSession;
+using Pds.Application.Server.Queries.ListAppPasswords;
+using Pds.Domain.Auth;
+using Mediator;
 
 namespace Pds.Api.Xrpc;
 
@@ -8,5 +21,26 @@ internal static class ComAtprotoServer
     public static void MapComAtprotoServer(this IEndpointRouteBuilder x)
     {
         x.Query<DescribeServerQuery, DescribeServerOutput>("com.atproto.server.describeServer");
+
+        x.Procedure<CreateAccountCommand, CreateAccountOutput>("com.atproto.server.createAccount")
+            .RequireAuth(AuthRequirement.ServiceOptional);
+        x.Procedure<CreateSessionCommand, SessionOutput>("com.atproto.server.createSession");
+        x.Procedure<RefreshSessionCommand, SessionOutput>("com.atproto.server.refreshSession")
+            .RequireAuth(AuthRequirement.RefreshToken);
+        x.Procedure<DeleteSessionCommand, Unit>("com.atproto.server.deleteSession")
+            .RequireAuth(AuthRequirement.RefreshToken);
+        x.Query<GetSessionQuery, GetSessionOutput>("com.atproto.server.getSession")
+            .RequireAuth(AuthRequirement.Standard.WithAdditional(AuthScope.Takendown, AuthScope.SignupQueued));
+
+        x.Procedure<CreateAppPasswordCommand, CreateAppPasswordOutput>("com.atproto.server.createAppPassword")
+            .RequireAuth(AuthRequirement.Full.Active());
+        x.Query<ListAppPasswordsQuery, ListAppPasswordsOutput>("com.atproto.server.listAppPasswords")
+            .RequireAuth(AuthRequirement.Full);
+        x.Procedure<RevokeAppPasswordCommand, Unit>("com.atproto.server.revokeAppPassword")
+            .RequireAuth(AuthRequirement.Full);
+
+        x.Query<GetServiceAuthQuery, GetServiceAuthOutput>("com.atproto.server.getServiceAuth")
+            .RequireAuth(AuthRequirement.Standard.WithAdditional(AuthScope.Takendown));
+        x.Procedure<ReserveSigningKeyCommand, ReserveSigningKeyOutput>("com.atproto.server.reserveSigningKey");
     }
 }

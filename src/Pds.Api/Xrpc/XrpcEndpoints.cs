@@ -32,12 +32,17 @@ internal static class XrpcEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.ServiceProvider.GetRequiredService<XrpcMethodTable>().Add(nsid, HttpMethods.Post);
+
+        // Procedures whose lexicon has no input take no body; those without output answer 200 with none.
+        var hasInput = typeof(TCommand).GetConstructors().Any(c => c.GetParameters().Length > 0);
+        var hasOutput = typeof(TOutput) != typeof(Unit);
         return endpoints.MapPost(
             "/xrpc/" + nsid,
-            async Task<Ok<TOutput>> (ISender sender, HttpContext context) =>
+            async Task<IResult> (ISender sender, HttpContext context) =>
             {
-                var command = await ReadJsonBodyAsync<TCommand>(context).ConfigureAwait(false);
-                return TypedResults.Ok(await sender.Send(command, context.RequestAborted).ConfigureAwait(false));
+                var command = hasInput ? await ReadJsonBodyAsync<TCommand>(context).ConfigureAwait(false) : Activator.CreateInstance<TCommand>();
+                var output = await sender.Send(command, context.RequestAborted).ConfigureAwait(false);
+                return hasOutput ? TypedResults.Ok(output) : TypedResults.Ok();
             });
     }
 

@@ -25,6 +25,21 @@ public sealed class ValidationBehaviorTests
     }
 
     [Fact]
+    public async Task Handle_RuleWithLexiconErrorCode_ThrowsThatErrorName()
+    {
+        var behavior = new ValidationBehavior<SampleCommand, string>([new SampleValidator()]);
+
+        var error = await Assert.ThrowsAsync<XrpcException>(async () => await behavior.Handle(
+            new SampleCommand("repo", 500),
+            (_, _) => ValueTask.FromResult("ok"),
+            CancellationToken.None));
+
+        Assert.Equal(400, error.Status);
+        Assert.Equal("LimitTooHigh", error.Error);
+        Assert.Equal("Limit too high", error.Message);
+    }
+
+    [Fact]
     public async Task Handle_ValidMessage_CallsNext()
     {
         var behavior = new ValidationBehavior<SampleCommand, string>([new SampleValidator()]);
@@ -47,7 +62,8 @@ public sealed class ValidationBehaviorTests
         public SampleValidator()
         {
             RuleFor(x => x.RepoName).NotEmpty();
-            RuleFor(x => x.Limit).InclusiveBetween(1, 100);
+            RuleFor(x => x.Limit).GreaterThan(0);
+            RuleFor(x => x.Limit).LessThanOrEqualTo(100).WithErrorCode("LimitTooHigh").WithMessage("Limit too high");
         }
     }
 }

@@ -101,6 +101,9 @@ public interface IRepoKeyStore
     /// <summary>Returns the did:key of the key reserved for <paramref name="did"/>, creating it when there is none.</summary>
     Task<string> ReserveAsync(string? did, CancellationToken cancellationToken = default);
 
+    /// <summary>The key reserved under <paramref name="didOrDidKey"/>, if any, left in place.</summary>
+    Task<IKeypair?> GetReservedAsync(string didOrDidKey, CancellationToken cancellationToken = default);
+
     /// <summary>Removes and returns the key reserved under <paramref name="didOrDidKey"/>, if any.</summary>
     Task<IKeypair?> TakeReservedAsync(string didOrDidKey, CancellationToken cancellationToken = default);
 }
@@ -178,18 +181,27 @@ public enum EmailTokenPurpose
     PlcOperation,
 }
 
+public enum EmailTokenCheck
+{
+    Valid,
+    Invalid,
+    Expired,
+}
+
 /// <summary>
-/// Emailed one-time tokens: one live token per account and purpose, stored hashed, valid for a
-/// limited time and consumed on use.
+/// Emailed one-time tokens: one live token per account and purpose, stored hashed, valid for
+/// <see cref="Lifetime"/> and consumed on use.
 /// </summary>
 public interface IEmailTokenStore
 {
+    static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(15);
+
     /// <summary>Issues a new token (replacing any earlier one for the same purpose) and returns it.</summary>
     Task<string> CreateAsync(string did, EmailTokenPurpose purpose, CancellationToken cancellationToken = default);
 
-    /// <summary>Checks and consumes a token; false when wrong, expired or absent.</summary>
-    Task<bool> ConsumeAsync(string did, EmailTokenPurpose purpose, string token, CancellationToken cancellationToken = default);
+    /// <summary>Checks a token and, when valid, consumes it.</summary>
+    Task<EmailTokenCheck> ConsumeAsync(string did, EmailTokenPurpose purpose, string token, CancellationToken cancellationToken = default);
 
-    /// <summary>Finds the account a token was issued to (for flows that start from the token alone).</summary>
-    Task<string?> FindDidAsync(EmailTokenPurpose purpose, string token, CancellationToken cancellationToken = default);
+    /// <summary>Checks a token presented without an account and, when valid, consumes it and returns its account.</summary>
+    Task<(EmailTokenCheck Check, string? Did)> ConsumeAnyAsync(EmailTokenPurpose purpose, string token, CancellationToken cancellationToken = default);
 }

@@ -6,7 +6,8 @@ namespace Pds.Application.Common.Behaviors;
 
 /// <summary>
 /// Runs every FluentValidation validator registered for the message before its handler; the first
-/// failure becomes a 400 <c>InvalidRequest</c> naming the offending field.
+/// failure becomes a 400 <c>InvalidRequest</c> naming the offending field, or the lexicon error
+/// the rule names with <c>WithErrorCode</c>.
 /// </summary>
 public sealed class ValidationBehavior<TMessage, TResponse> : IPipelineBehavior<TMessage, TResponse>
     where TMessage : notnull, IMessage
@@ -33,6 +34,14 @@ public sealed class ValidationBehavior<TMessage, TResponse> : IPipelineBehavior<
                 if (!result.IsValid)
                 {
                     var failure = result.Errors[0];
+
+                    // A rule may name the lexicon's error (WithErrorCode("InvalidHandle")); built-in
+                    // rules carry codes such as "NotEmptyValidator" and map to InvalidRequest.
+                    if (failure.ErrorCode is { Length: > 0 } code && !code.EndsWith("Validator", StringComparison.Ordinal))
+                    {
+                        throw new XrpcException(400, code, failure.ErrorMessage);
+                    }
+
                     throw XrpcException.InvalidRequest($"{CamelCase(failure.PropertyName)}: {failure.ErrorMessage}");
                 }
             }

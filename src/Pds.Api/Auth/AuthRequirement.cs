@@ -1,0 +1,51 @@
+using Pds.Domain.Auth;
+
+namespace Pds.Api.Auth;
+
+/// <summary>How an XRPC method authenticates its caller (the reference PDS's auth verifiers).</summary>
+internal enum AuthMode
+{
+    /// <summary>A session access token whose scope is one of <see cref="AuthRequirement.Scopes"/>.</summary>
+    Access,
+
+    /// <summary>A session refresh token.</summary>
+    Refresh,
+
+    /// <summary>HTTP Basic as <c>admin</c> with the admin password.</summary>
+    Admin,
+
+    /// <summary>Checks an access token when one is sent; anonymous callers pass.</summary>
+    OptionalAccess,
+
+    /// <summary>Checks a service-auth JWT (signed by the issuer's repo key, <c>lxm</c> = this method) when one is sent.</summary>
+    OptionalService,
+}
+
+internal sealed record AuthRequirement(AuthMode Mode, IReadOnlySet<AuthScope> Scopes, bool CheckTakedown = false, bool CheckDeactivated = false)
+{
+    private static readonly HashSet<AuthScope> StandardScopes = [AuthScope.Access, AuthScope.AppPass, AuthScope.AppPassPrivileged];
+
+    /// <summary>Password or app-password sessions.</summary>
+    public static AuthRequirement Standard { get; } = new(AuthMode.Access, StandardScopes);
+
+    /// <summary>Password sessions only (managing app passwords, email, account deletion ...).</summary>
+    public static AuthRequirement Full { get; } = new(AuthMode.Access, new HashSet<AuthScope> { AuthScope.Access });
+
+    /// <summary>Password sessions and privileged app passwords.</summary>
+    public static AuthRequirement Privileged { get; } = new(AuthMode.Access, new HashSet<AuthScope> { AuthScope.Access, AuthScope.AppPassPrivileged });
+
+    public static AuthRequirement RefreshToken { get; } = new(AuthMode.Refresh, new HashSet<AuthScope> { AuthScope.Refresh });
+
+    public static AuthRequirement AdminToken { get; } = new(AuthMode.Admin, new HashSet<AuthScope>());
+
+    public static AuthRequirement Optional { get; } = new(AuthMode.OptionalAccess, StandardScopes);
+
+    public static AuthRequirement ServiceOptional { get; } = new(AuthMode.OptionalService, new HashSet<AuthScope>());
+
+    /// <summary>Also admits sessions of taken-down or queued accounts (getSession, deleteSession ...).</summary>
+    public AuthRequirement WithAdditional(params AuthScope[] scopes) =>
+        this with { Scopes = new HashSet<AuthScope>(Scopes.Concat(scopes)) };
+
+    /// <summary>Refuses taken-down and deactivated accounts (checked against the database).</summary>
+    public AuthRequirement Active() => this with { CheckTakedown = true, CheckDeactivated = true };
+}

@@ -1,0 +1,191 @@
+using Microsoft.EntityFrameworkCore;
+using Pds.Application.Common.Abstractions;
+using Pds.Infrastructure.Persistence.Rows;
+
+namespace Pds.Infrastructure.Persistence.Accounts;
+
+/// <summary>Accounts in the shared database. Handles and emails are stored lower-case.</summary>
+public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
+{
+    private PdsDbContext Context => database.Context;
+
+    public Task<AccountInfo?> GetByDidAsync(string did, CancellationToken cancellationToken = default) =>
+        FindAsync(a => a.Did == did, cancellationToken);
+
+    public Task<AccountInfo?> GetByHandleAsync(string handle, CancellationToken cancellationToken = default)
+    {
+        var normalized = handle.ToLowerInvariant();
+        return FindAsync(a => a.Handle == normalized, cancellationToken);
+    }
+
+    public Task<AccountInfo?> GetByEmailAsync(string email, CancellationToken cancellationToken = default)
+    {
+        var normalized = email.ToLowerInvariant();
+        return FindAsync(a => a.Email == normalized, cancellationToken);
+    }
+
+    public async Task<string?> GetPasswordHashAsync(string did, CancellationToken cancellationToken = default) =>
+        await Context.Accounts.AsNoTracking()
+            .Where(a => a.Did == did)
+            .Select(a => a.PasswordHash)
+            .SingleOrDefaultAsync(cancellationToken)
+            .ConfigureAwait(false);
+
+    public Task CreateAsync(NewAccount account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        return database.WriteAsync(
+            async ct =>
+            {
+                var handle = account.Handle?.ToLowerInvariant();
+                var email = account.Email?.ToLowerInvariant();
+                var conflict = await Context.Accounts.AsNoTracking()
+                    .Where(a => a.Did == account.Did || (handle != null && a.Handle == handle) || (email != null && a.Email == email))
+                    .Select(a => new { a.Did, a.Handle, a.Email })
+                    .FirstOrDefaultAsync(ct)
+                    .ConfigureAwait(false);
+                if (conflict is not null)
+                {
+                    throw new AccountConflictException(
+                        conflict.Did == account.Did ? "DID already registered"
+                        : conflict.Handle == handle ? $"Handle already taken: {handle}"
+                        : $"Email already taken: {email}");
+                }
+
+                Context.Accounts.Add(new AccountRow
+                {
+                    Did = account.Did,
+                    Handle = handle,
+                    Email = email,
+                    PasswordHash = account.PasswordHash,
+                    CreatedAt = account.CreatedAt,
+                    DeactivatedAt = account.Deactivated ? account.CreatedAt : null,
+                });
+                await SaveAsync(ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    public Task UpdateHandleAsync(string did, string handle, CancellationToken cancellationToken = default)
+    {
+        var normalized = handle.ToLowerInvariant();
+        return database.WriteAsync(
+            async ct =>
+            {
+                var taken = await Context.Accounts.AnyAsync(a => a.Handle == normalized && a.Did != did, ct).ConfigureAwait(false);
+                if (taken)
+                {
+                    throw new AccountConflictException($"Handle already taken: {normalized}");
+                }
+
+                await UpdateAsync(did, a => a.Handle = normalized, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    public Task UpdateEmailAsync(string did, string email, CancellationToken cancellationToken = default)
+    {
+        var normalized = email.ToLowerInvariant();
+        return database.WriteAsync(
+            async ct =>
+            {
+                var taken = await Context.Accounts.AnyAsync(a => a.Email == normalized && a.Did != did, ct).ConfigureAwait(false);
+                if (taken)
+                {
+                    throw new AccountConflictException("This email address is already in use, please use a different email.");
+                }
+
+                await UpdateAsync(
+                    did,
+                    a =>
+                    {
+                        a.Email = normalized;
+                        a.EmailConfirmedAt = null;
+                    },
+                    ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    public Task SetEmailConfirmedAsync(string did, DateTime confirmedAt, CancellationToken cancellationToken = default) =>
+        WriteAsync(did, a => a.EmailConfirmedAt = confirmedAt, cancellationToken);
+
+    public Task UpdatePasswordHashAsync(string did, string passwordHash, CancellationToken cancellationToken = default) =>
+        WriteAsync(did, a => a.PasswordHash = passwordHash, cancellationToken);
+
+    public Task SetDeactivatedAsync(string did, DateTime? deactivatedAt, DateTime? deleteAfter, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            did,
+            a =>
+            {
+                a.DeactivatedAt = deactivatedAt;
+                a.DeleteAfter = deactivatedAt is null ? null : deleteAfter;
+            },
+            cancellationToken);
+
+    public Task SetTakedownAsync(string did, string? takedownRef, CancellationToken cancellationToken = default) =>
+        WriteAsync(did, a => a.TakedownRef = takedownRef, cancellationToken);
+
+    public Task SetInvitesDisabledAsync(string did, bool disabled, CancellationToken cancellationToken = default) =>
+        WriteAsync(did, a => a.InvitesDisabled = disabled, cancellationToken);
+
+    public Task DeleteAsync(string did, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(
+            async ct =>
+            {
+                await database.LockActorAsync(did, ct).ConfigureAwait(false);
+                await Context.RecordBlobs.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.Blobs.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.Records.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.RepoBlocks.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.RepoRoots.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.RefreshTokens.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.AppPasswords.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.EmailTokens.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.ActorSigningKeys.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.ReservedKeys.Where(r => r.KeyFor == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.Accounts.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+
+    private async Task<AccountInfo?> FindAsync(System.Linq.Expressions.Expression<Func<AccountRow, bool>> predicate, CancellationToken cancellationToken) =>
+        await Context.Accounts.AsNoTracking()
+            .Where(predicate)
+            .Select(a => new AccountInfo(a.Did, a.Handle, a.Email, a.EmailConfirmedAt, a.CreatedAt, a.DeactivatedAt, a.DeleteAfter, a.TakedownRef, a.InvitesDisabled))
+            .SingleOrDefaultAsync(cancellationToken)
+            .ConfigureAwait(false);
+
+    private Task WriteAsync(string did, Action<AccountRow> change, CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            async ct =>
+            {
+                await UpdateAsync(did, change, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+
+    private async Task UpdateAsync(string did, Action<AccountRow> change, CancellationToken cancellationToken)
+    {
+        var row = await Context.Accounts.SingleOrDefaultAsync(a => a.Did == did, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("No such account.");
+        change(row);
+        await SaveAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException e)
+        {
+            // The unique indexes are the last word when two requests race for one handle or email.
+            throw new AccountConflictException("Handle or email already taken", e);
+        }
+    }
+}
