@@ -15,6 +15,17 @@ public class PdsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync() => await _database.InitializeAsync();
 
+    /// <summary>The server's data directory (mail written in development mode lands in its <c>mail</c> folder).</summary>
+    public string DataDirectory => _database.DataDirectory;
+
+    /// <summary>Runs <paramref name="work"/> with services from a fresh request scope of the running server.</summary>
+    public async Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider);
+    }
+
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
