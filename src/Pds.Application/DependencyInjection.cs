@@ -1,6 +1,7 @@
 using FluentValidation;
 using Pds.Application.Accounts;
 using Pds.Application.Common.Configuration;
+using Pds.Application.Identity;
 using Pds.Domain.Auth;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -37,6 +38,8 @@ public static class DependencyInjection
         services.AddScoped<SessionIssuer>();
         services.AddScoped<SessionViews>();
         services.AddScoped<HandlePolicy>();
+        services.AddScoped<IdentityLookup>();
+        services.AddScoped<PlcIdentity>();
         return services;
     }
 }

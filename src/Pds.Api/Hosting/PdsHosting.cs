@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Pds.Api.Auth;
 using Pds.Api.Plc;
+using Pds.Api.WellKnown;
 using Pds.Application.Common.Abstractions;
 using Pds.Api.Xrpc;
 using Pds.Application.Common.Behaviors;
@@ -132,6 +133,7 @@ internal static class PdsHosting
         });
         app.UseCors();
         app.MapServiceRoutes();
+        app.MapIdentityWellKnown();
         app.MapEmbeddedPlcDirectory();
         app.MapXrpc();
     }

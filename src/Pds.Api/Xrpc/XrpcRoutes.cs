@@ -5,6 +5,7 @@ internal static class XrpcRoutes
     public static void MapXrpc(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapComAtprotoServer();
+        endpoints.MapComAtprotoIdentity();
         endpoints.MapXrpcFallback();
     }
 }
