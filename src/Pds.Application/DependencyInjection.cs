@@ -1,7 +1,10 @@
 using FluentValidation;
 using Pds.Application.Accounts;
 using Pds.Application.Common.Configuration;
+using Pds.Application.Common.Abstractions;
 using Pds.Application.Identity;
+using Pds.Application.Repo;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pds.Domain.Auth;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -40,6 +43,11 @@ public static class DependencyInjection
         services.AddScoped<HandlePolicy>();
         services.AddScoped<IdentityLookup>();
         services.AddScoped<PlcIdentity>();
+        services.AddSingleton<RepoSigningKeyCache>();
+        services.AddScoped<RepoTransactor>();
+        services.AddScoped<RepoAccess>();
+        services.AddScoped<RecordPreparation>();
+        services.TryAddSingleton<IRecordValidator, UncheckedRecordValidator>();
         return services;
     }
 }

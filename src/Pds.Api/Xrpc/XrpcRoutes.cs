@@ -6,6 +6,7 @@ internal static class XrpcRoutes
     {
         endpoints.MapComAtprotoServer();
         endpoints.MapComAtprotoIdentity();
+        endpoints.MapComAtprotoRepo();
         endpoints.MapXrpcFallback();
     }
 }

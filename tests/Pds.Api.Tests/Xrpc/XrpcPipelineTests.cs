@@ -24,7 +24,7 @@ public sealed class XrpcPipelineTests : IClassFixture<PdsApiFactory>
     [Fact]
     public async Task Post_UnknownMethod_501MethodNotImplemented()
     {
-        var response = await _client.PostAsync("/xrpc/com.atproto.repo.createRecord", JsonContent.Create(new { repo = "x" }));
+        var response = await _client.PostAsync("/xrpc/com.example.nothing.doIt", JsonContent.Create(new { repo = "x" }));
         await AssertXrpcErrorAsync(response, HttpStatusCode.NotImplemented, "MethodNotImplemented");
     }
 

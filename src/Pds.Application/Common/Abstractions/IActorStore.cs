@@ -23,11 +23,31 @@ public interface IActorStoreReader
     Task<RecordInfo?> GetRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records of a collection ordered by record key, newest (highest key) first unless
+    /// <paramref name="reverse"/>, starting after <paramref name="cursor"/> (a record key).
+    /// </summary>
+    Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, string? cursor, bool reverse, CancellationToken cancellationToken = default);
+
+    /// <summary>The collections that hold at least one record, in order.</summary>
+    Task<IReadOnlyList<string>> ListCollectionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The blocks among <paramref name="cids"/> that this repository holds.</summary>
+    Task<IReadOnlyDictionary<string, byte[]>> GetBlocksAsync(IReadOnlyCollection<string> cids, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether any record of this repository currently points at <paramref name="cid"/>.</summary>
+    Task<bool> IsRecordCidReferencedAsync(string cid, CancellationToken cancellationToken = default);
 }
 
 public interface IActorStoreTransaction : IActorStoreReader
 {
     Task PutBlockAsync(string cid, ReadOnlyMemory<byte> bytes, string rev, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores blocks this repository does not hold yet (content-addressed: existing ones are left alone).</summary>
+    Task PutBlocksAsync(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> blocks, string rev, CancellationToken cancellationToken = default);
+
+    Task DeleteBlocksAsync(IReadOnlyCollection<string> cids, CancellationToken cancellationToken = default);
 
     Task PutRecordAsync(string collection, string rkey, string uri, string cid, string rev, CancellationToken cancellationToken = default);
 

@@ -72,6 +72,102 @@ public sealed class EfActorStore : IActorStore
                 .ToListAsync(cancellationToken)
                 .ConfigureAwait(false);
 
+        public async Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, string? cursor, bool reverse, CancellationToken cancellationToken = default)
+        {
+            var query = context.Records.AsNoTracking().Where(r => r.Did == did && r.Collection == collection);
+            if (cursor is not null)
+            {
+                query = reverse
+                    ? query.Where(r => string.Compare(r.Rkey, cursor) > 0)
+                    : query.Where(r => string.Compare(r.Rkey, cursor) < 0);
+            }
+
+            query = reverse ? query.OrderBy(r => r.Rkey) : query.OrderByDescending(r => r.Rkey);
+            return await query
+                .Take(limit)
+                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt))
+                .ToListAsync(cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        public async Task<IReadOnlyList<string>> ListCollectionsAsync(CancellationToken cancellationToken = default) =>
+            await context.Records.AsNoTracking()
+                .Where(r => r.Did == did)
+                .Select(r => r.Collection)
+                .Distinct()
+                .OrderBy(c => c)
+                .ToListAsync(cancellationToken)
+                .ConfigureAwait(false);
+
+        public async Task<IReadOnlyDictionary<string, byte[]>> GetBlocksAsync(IReadOnlyCollection<string> cids, CancellationToken cancellationToken = default)
+        {
+            if (cids.Count == 0)
+            {
+                return new Dictionary<string, byte[]>();
+            }
+
+            var list = cids.ToList();
+            return await context.RepoBlocks.AsNoTracking()
+                .Where(b => b.Did == did && list.Contains(b.Cid))
+                .ToDictionaryAsync(b => b.Cid, b => b.Content, StringComparer.Ordinal, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        public async Task<bool> IsRecordCidReferencedAsync(string cid, CancellationToken cancellationToken = default)
+        {
+            // Pending record changes of this transaction count: flush them before asking the database.
+            if (context.ChangeTracker.HasChanges())
+            {
+                await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return await context.Records.AnyAsync(r => r.Did == did && r.Cid == cid, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async Task PutBlocksAsync(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> blocks, string rev, CancellationToken cancellationToken = default)
+        {
+            var pending = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+            foreach (var (cid, bytes) in blocks)
+            {
+                pending.TryAdd(cid, bytes);
+            }
+
+            if (pending.Count == 0)
+            {
+                return;
+            }
+
+            var keys = pending.Keys.ToList();
+            var existing = await context.RepoBlocks.AsNoTracking()
+                .Where(b => b.Did == did && keys.Contains(b.Cid))
+                .Select(b => b.Cid)
+                .ToListAsync(cancellationToken)
+                .ConfigureAwait(false);
+            foreach (var cid in existing)
+            {
+                pending.Remove(cid);
+            }
+
+            foreach (var (cid, bytes) in pending)
+            {
+                if (context.RepoBlocks.Local.All(b => b.Did != did || b.Cid != cid))
+                {
+                    context.RepoBlocks.Add(new RepoBlockRow { Did = did, Cid = cid, RepoRev = rev, Size = bytes.Length, Content = bytes.ToArray() });
+                }
+            }
+        }
+
+        public async Task DeleteBlocksAsync(IReadOnlyCollection<string> cids, CancellationToken cancellationToken = default)
+        {
+            if (cids.Count == 0)
+            {
+                return;
+            }
+
+            var list = cids.ToList();
+            await context.RepoBlocks.Where(b => b.Did == did && list.Contains(b.Cid)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         public async Task PutBlockAsync(string cid, ReadOnlyMemory<byte> bytes, string rev, CancellationToken cancellationToken = default)
         {
             // Blocks are content-addressed: an existing block with this CID already has these bytes.

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using FluentValidation;
+using Mediator;
+using Pds.Application.Common.Abstractions;
+
+namespace Pds.Application.Repo.Queries.ListRecords;
+
+/// <summary>com.atproto.repo.listRecords</summary>
+public sealed record ListRecordsQuery(string Repo, string Collection, int? Limit = null, string? Cursor = null, bool? Reverse = null) : IQuery<ListRecordsOutput>;
+
+public sealed record ListRecordsOutput(string? Cursor, IReadOnlyList<ListedRecord> Records);
+
+public sealed record ListedRecord(string Uri, string Cid, JsonElement Value);
+
+public sealed class ListRecordsValidator : AbstractValidator<ListRecordsQuery>
+{
+    public ListRecordsValidator()
+    {
+        RuleFor(x => x.Limit).InclusiveBetween(1, 100).When(x => x.Limit is not null);
+    }
+}
+
+public sealed class ListRecordsHandler(RepoAccess access, IActorStore actors) : IQueryHandler<ListRecordsQuery, ListRecordsOutput>
+{
+    public async ValueTask<ListRecordsOutput> Handle(ListRecordsQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var account = await access.FindAsync(query.Repo, cancellationToken).ConfigureAwait(false);
+        var limit = query.Limit ?? 50;
+        return await actors.ReadAsync(
+            account.Did,
+            async (r, ct) =>
+            {
+                var records = await r.ListRecordsAsync(query.Collection, limit, query.Cursor, query.Reverse ?? false, ct).ConfigureAwait(false);
+                var blocks = await r.GetBlocksAsync(records.Select(x => x.Cid).Distinct().ToList(), ct).ConfigureAwait(false);
+                var listed = records
+                    .Where(x => blocks.ContainsKey(x.Cid))
+                    .Select(x => new ListedRecord(x.Uri, x.Cid, RepoAccess.RecordJson(blocks[x.Cid])))
+                    .ToList();
+                return new ListRecordsOutput(records.Count == limit ? records[^1].Rkey : null, listed);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+}

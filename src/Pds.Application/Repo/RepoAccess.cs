@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Pds.Application.Common.Abstractions;
+using Pds.Application.Common.Errors;
+using Pds.Domain.Data;
+using Pds.Domain.Repo;
+
+namespace Pds.Application.Repo;
+
+/// <summary>The <c>commit</c> object of write responses.</summary>
+public sealed record CommitMeta(string Cid, string Rev)
+{
+    public static CommitMeta From(CommitData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new CommitMeta(data.Cid.ToString(), data.Rev.ToString());
+    }
+}
+
+/// <summary>Finds the repository a request names (handle or DID) and checks who may write it.</summary>
+public sealed class RepoAccess(IAccountStore accounts, IRequestContext request)
+{
+    public async Task<AccountInfo> FindAsync(string repo, CancellationToken cancellationToken)
+    {
+        var account = repo.StartsWith("did:", StringComparison.Ordinal)
+            ? await accounts.GetByDidAsync(repo, cancellationToken).ConfigureAwait(false)
+            : await accounts.GetByHandleAsync(repo.ToLowerInvariant(), cancellationToken).ConfigureAwait(false);
+        return account ?? throw XrpcException.InvalidRequest($"Could not find repo: {repo}");
+    }
+
+    /// <summary>The caller's own repository; anyone else's is refused as the reference PDS does (401).</summary>
+    public async Task<AccountInfo> FindWritableAsync(string repo, CancellationToken cancellationToken)
+    {
+        var account = await FindAsync(repo, cancellationToken).ConfigureAwait(false);
+        if (request.Credentials?.Did != account.Did)
+        {
+            throw new XrpcException(401, XrpcErrorNames.AuthenticationRequired, "Authentication Required");
+        }
+
+        return account;
+    }
+
+    /// <summary>A stored record block as the JSON the API returns.</summary>
+    public static JsonElement RecordJson(byte[] block)
+    {
+        var bytes = LexJson.ToUtf8Bytes(DagCbor.Decode(block));
+        using var parsed = JsonDocument.Parse(bytes);
+        return parsed.RootElement.Clone();
+    }
+
+    public static string? StatusName(RecordValidationStatus? status) => status switch
+    {
+        RecordValidationStatus.Valid => "valid",
+        RecordValidationStatus.Unknown => "unknown",
+        _ => null,
+    };
+}

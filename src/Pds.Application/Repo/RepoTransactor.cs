@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using Pds.Application.Common.Abstractions;
+using Pds.Application.Common.Errors;
+using Pds.Domain.Crypto;
+using Pds.Domain.Data;
+using Pds.Domain.Events;
+using Pds.Domain.Repo;
+using Pds.Domain.Syntax;
+
+namespace Pds.Application.Repo;
+
+/// <summary>
+/// Applies record writes to a repository: under the account's lock and in ONE transaction it
+/// updates the MST, stores the new blocks and drops the unreferenced ones, updates the record
+/// index, signs the commit, moves the repository head and appends the <c>#commit</c> event.
+/// </summary>
+public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequencer sequencer, RepoSigningKeyCache keyCache, TimeProvider clock)
+{
+    public Task<CommitData> ApplyWritesAsync(string did, IReadOnlyList<RepoWrite> writes, string? swapCommit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        return actors.TransactAsync(
+            did,
+            async (repo, ct) =>
+            {
+                var root = await repo.GetRootAsync(ct).ConfigureAwait(false)
+                    ?? throw new XrpcException(400, "RepoNotFound", $"Could not find repo: {did}");
+                if (swapCommit is not null && swapCommit != root.Cid)
+                {
+                    throw new XrpcException(400, "InvalidSwap", $"Commit was at {root.Cid}");
+                }
+
+                var source = new ActorBlockSource(repo);
+                var headBytes = await source.GetBlockAsync(Cid.Parse(root.Cid), ct).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"The head commit of {did} is missing.");
+                var current = Commit.Decode(headBytes);
+                var key = await keyCache.GetAsync(did, keys, ct).ConfigureAwait(false);
+
+                CommitData data;
+                try
+                {
+                    data = await RepoWriter.ApplyAsync(source, current, key, writes, TidClock.Shared.Next(), ct).ConfigureAwait(false);
+                }
+                catch (RepoWriteException e)
+                {
+                    throw e.Error switch
+                    {
+                        RepoWriteError.InvalidSwap => new XrpcException(400, "InvalidSwap", e.Message),
+                        _ => XrpcException.InvalidRequest(e.Message),
+                    };
+                }
+
+                var rev = data.Rev.ToString();
+                await repo.PutBlocksAsync(data.NewBlocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value)), rev, ct).ConfigureAwait(false);
+                foreach (var write in writes)
+                {
+                    switch (write)
+                    {
+                        case RepoCreate create:
+                            await repo.PutRecordAsync(create.Collection.ToString(), create.Rkey.ToString(), create.UriFor(data.Did).ToString(), create.Cid.ToString(), rev, ct).ConfigureAwait(false);
+                            break;
+                        case RepoUpdate update:
+                            await repo.PutRecordAsync(update.Collection.ToString(), update.Rkey.ToString(), update.UriFor(data.Did).ToString(), update.Cid.ToString(), rev, ct).ConfigureAwait(false);
+                            break;
+                        case RepoDelete delete:
+                            await repo.DeleteRecordAsync(delete.Collection.ToString(), delete.Rkey.ToString(), ct).ConfigureAwait(false);
+                            break;
+                    }
+                }
+
+                // Old MST nodes go; a released record block goes only if no other record has the same content.
+                var unused = data.RemovedNodeCids.Select(c => c.ToString()).ToList();
+                foreach (var released in data.ReleasedRecordCids.Distinct())
+                {
+                    var cid = released.ToString();
+                    if (!data.NewBlocks.Contains(released) && !await repo.IsRecordCidReferencedAsync(cid, ct).ConfigureAwait(false))
+                    {
+                        unused.Add(cid);
+                    }
+                }
+
+                await repo.DeleteBlocksAsync(unused, ct).ConfigureAwait(false);
+                await repo.SetRootAsync(data.Cid.ToString(), rev, ct).ConfigureAwait(false);
+                await sequencer.AppendAsync(CommitEvent.FromCommitData(data, [], clock.GetUtcNow()), ct).ConfigureAwait(false);
+                return data;
+            },
+            cancellationToken);
+    }
+}
+
+/// <summary>
+/// Decrypted repository signing keys kept in memory, so a write costs no key decryption. Keys are
+/// only ever replaced by account deletion, which calls <see cref="Forget"/>.
+/// </summary>
+public sealed class RepoSigningKeyCache : IDisposable
+{
+    private readonly ConcurrentDictionary<string, IKeypair> _keys = new(StringComparer.Ordinal);
+
+    public async ValueTask<IKeypair> GetAsync(string did, IRepoKeyStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (_keys.TryGetValue(did, out var key))
+        {
+            return key;
+        }
+
+        var loaded = await store.GetAsync(did, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"No signing key for {did}.");
+        if (_keys.TryAdd(did, loaded))
+        {
+            return loaded;
+        }
+
+        loaded.Dispose();
+        return _keys[did];
+    }
+
+    public void Forget(string did)
+    {
+        if (_keys.TryRemove(did, out var key))
+        {
+            key.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var key in _keys.Values)
+        {
+            key.Dispose();
+        }
+
+        _keys.Clear();
+    }
+}
