@@ -47,6 +47,7 @@ public static class DependencyInjection
         services.AddScoped<RepoTransactor>();
         services.AddScoped<RepoAccess>();
         services.AddScoped<RecordPreparation>();
+        services.AddScoped<Sync.SyncAccess>();
         services.TryAddSingleton<IRecordValidator, UncheckedRecordValidator>();
         return services;
     }

@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
+using Pds.Infrastructure.Firehose;
 using Pds.Infrastructure.Identity;
 using Pds.Infrastructure.Identity.EmbeddedPlc;
 using Pds.Infrastructure.Persistence;
@@ -33,6 +35,11 @@ public static class DependencyInjection
             ? sp.GetRequiredService<SqlitePdsDbContext>()
             : sp.GetRequiredService<PostgresPdsDbContext>());
 
+        services.AddSingleton<SequencerSignal>();
+        services.TryAddSingleton(new FirehoseOptions());
+        services.AddSingleton<FirehoseHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<FirehoseHub>());
+        services.AddHostedService<PostgresSequencerListener>();
         services.AddScoped<PdsDatabase>();
         services.AddScoped<IUnitOfWork>(sp => sp.GetRequiredService<PdsDatabase>());
         services.AddScoped<ISequencer, EfSequencer>();

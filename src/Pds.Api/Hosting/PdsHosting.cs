@@ -132,6 +132,7 @@ internal static class PdsHosting
                 && c.Exception is not null && XrpcExceptionHandler.IsClientError(c.Exception),
         });
         app.UseCors();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapServiceRoutes();
         app.MapIdentityWellKnown();
         app.MapEmbeddedPlcDirectory();

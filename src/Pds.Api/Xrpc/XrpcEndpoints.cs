@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Pds.Application.Common.Configuration;
 using Pds.Application.Common.Errors;
+using Pds.Application.Sync;
 using Pds.Domain.Syntax;
 
 namespace Pds.Api.Xrpc;
@@ -25,6 +26,22 @@ internal static class XrpcEndpoints
             "/xrpc/" + nsid,
             async Task<Ok<TOutput>> ([AsParameters] TQuery query, ISender sender, HttpContext context) =>
                 TypedResults.Ok(await sender.Send(query, context.RequestAborted).ConfigureAwait(false)));
+    }
+
+    /// <summary>A query answered with a CAR file, streamed as it is produced.</summary>
+    public static RouteHandlerBuilder CarQuery<TQuery>(this IEndpointRouteBuilder endpoints, string nsid)
+        where TQuery : IQuery<CarOutput>
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.ServiceProvider.GetRequiredService<XrpcMethodTable>().Add(nsid, HttpMethods.Get);
+        return endpoints.MapGet(
+            "/xrpc/" + nsid,
+            async Task ([AsParameters] TQuery query, ISender sender, HttpContext context) =>
+            {
+                var output = await sender.Send(query, context.RequestAborted).ConfigureAwait(false);
+                context.Response.ContentType = "application/vnd.ipld.car";
+                await output.WriteAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+            });
     }
 
     public static RouteHandlerBuilder Procedure<TCommand, TOutput>(this IEndpointRouteBuilder endpoints, string nsid)

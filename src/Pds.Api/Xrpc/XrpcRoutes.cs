@@ -1,3 +1,5 @@
+using Pds.Api.Sync;
+
 namespace Pds.Api.Xrpc;
 
 internal static class XrpcRoutes
@@ -7,6 +9,8 @@ internal static class XrpcRoutes
         endpoints.MapComAtprotoServer();
         endpoints.MapComAtprotoIdentity();
         endpoints.MapComAtprotoRepo();
+        endpoints.MapComAtprotoSync();
+        endpoints.MapSubscribeRepos();
         endpoints.MapXrpcFallback();
     }
 }

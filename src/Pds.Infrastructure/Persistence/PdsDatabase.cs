@@ -16,8 +16,11 @@ public sealed class PdsDatabase : IUnitOfWork
 {
     private readonly WriteGate _gate;
 
-    public PdsDatabase(PdsDbContext context, WriteGate gate, DatabaseOptions options)
+    private readonly Firehose.SequencerSignal? _signal;
+
+    public PdsDatabase(PdsDbContext context, WriteGate gate, DatabaseOptions options, Firehose.SequencerSignal? signal = null)
     {
+        _signal = signal;
         ArgumentNullException.ThrowIfNull(options);
         Context = context;
         _gate = gate;
@@ -29,6 +32,9 @@ public sealed class PdsDatabase : IUnitOfWork
     public DatabaseProvider Provider { get; }
 
     public bool InTransaction => Context.Database.CurrentTransaction is not null;
+
+    /// <summary>Set by the sequencer when the open transaction appended events; the firehose is woken after commit.</summary>
+    internal bool EventsAppended { get; set; }
 
     public async Task<T> WriteAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
     {
@@ -48,6 +54,11 @@ public sealed class PdsDatabase : IUnitOfWork
                     var result = await work(cancellationToken).ConfigureAwait(false);
                     await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    if (EventsAppended)
+                    {
+                        _signal?.Pulse();
+                    }
+
                     return result;
                 }
                 finally
@@ -55,6 +66,7 @@ public sealed class PdsDatabase : IUnitOfWork
                     // Whatever happened, nothing tracked in a failed or finished transaction may leak
                     // into the next unit of work on this context.
                     Context.ChangeTracker.Clear();
+                    EventsAppended = false;
                 }
             }
         }

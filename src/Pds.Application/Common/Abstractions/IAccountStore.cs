@@ -66,6 +66,9 @@ public interface IAccountStore
 
     Task SetInvitesDisabledAsync(string did, bool disabled, CancellationToken cancellationToken = default);
 
+    /// <summary>Accounts with a repository, in DID order after <paramref name="afterDid"/>, with their heads.</summary>
+    Task<IReadOnlyList<(AccountInfo Account, RepoRootInfo Root)>> ListWithRootsAsync(string? afterDid, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Removes the account and everything stored for it (keys, sessions, repository, records, blobs' index).</summary>
     Task DeleteAsync(string did, CancellationToken cancellationToken = default);
 }

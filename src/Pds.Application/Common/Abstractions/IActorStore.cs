@@ -36,6 +36,9 @@ public interface IActorStoreReader
     /// <summary>The blocks among <paramref name="cids"/> that this repository holds.</summary>
     Task<IReadOnlyDictionary<string, byte[]>> GetBlocksAsync(IReadOnlyCollection<string> cids, CancellationToken cancellationToken = default);
 
+    /// <summary>Every block of the repository (or only those written after revision <paramref name="sinceRev"/>), streamed.</summary>
+    IAsyncEnumerable<(string Cid, byte[] Bytes)> StreamBlocksAsync(string? sinceRev, CancellationToken cancellationToken = default);
+
     /// <summary>Whether any record of this repository currently points at <paramref name="cid"/>.</summary>
     Task<bool> IsRecordCidReferencedAsync(string cid, CancellationToken cancellationToken = default);
 }

@@ -132,6 +132,22 @@ public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
     public Task SetInvitesDisabledAsync(string did, bool disabled, CancellationToken cancellationToken = default) =>
         WriteAsync(did, a => a.InvitesDisabled = disabled, cancellationToken);
 
+    public async Task<IReadOnlyList<(AccountInfo Account, RepoRootInfo Root)>> ListWithRootsAsync(string? afterDid, int limit, CancellationToken cancellationToken = default)
+    {
+        var query = from a in Context.Accounts.AsNoTracking()
+                    join r in Context.RepoRoots.AsNoTracking() on a.Did equals r.Did
+                    select new { a, r };
+        if (afterDid is not null)
+        {
+            query = query.Where(x => string.Compare(x.a.Did, afterDid) > 0);
+        }
+
+        var rows = await query.OrderBy(x => x.a.Did).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.Select(x => (
+            new AccountInfo(x.a.Did, x.a.Handle, x.a.Email, x.a.EmailConfirmedAt, x.a.CreatedAt, x.a.DeactivatedAt, x.a.DeleteAfter, x.a.TakedownRef, x.a.InvitesDisabled),
+            new RepoRootInfo(x.r.Cid, x.r.Rev, x.r.IndexedAt))).ToList();
+    }
+
     public Task DeleteAsync(string did, CancellationToken cancellationToken = default) =>
         database.WriteAsync(
             async ct =>

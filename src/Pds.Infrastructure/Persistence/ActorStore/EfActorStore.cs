@@ -113,6 +113,22 @@ public sealed class EfActorStore : IActorStore
                 .ConfigureAwait(false);
         }
 
+        public async IAsyncEnumerable<(string Cid, byte[] Bytes)> StreamBlocksAsync(
+            string? sinceRev,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var query = context.RepoBlocks.AsNoTracking().Where(b => b.Did == did);
+            if (sinceRev is not null)
+            {
+                query = query.Where(b => string.Compare(b.RepoRev, sinceRev) > 0);
+            }
+
+            await foreach (var block in query.Select(b => new { b.Cid, b.Content }).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                yield return (block.Cid, block.Content);
+            }
+        }
+
         public async Task<bool> IsRecordCidReferencedAsync(string cid, CancellationToken cancellationToken = default)
         {
             // Pending record changes of this transaction count: flush them before asking the database.

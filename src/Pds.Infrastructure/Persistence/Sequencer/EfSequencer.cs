@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Pds.Application.Common.Abstractions;
+using Pds.Application.Common.Configuration;
 using Pds.Infrastructure.Persistence.Rows;
 
 namespace Pds.Infrastructure.Persistence.Sequencer;
@@ -48,6 +49,13 @@ public sealed class EfSequencer : ISequencer
             SequencedAt = DateTime.UtcNow,
         });
         await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        if (_database.Provider == DatabaseProvider.Postgres)
+        {
+            // Delivered when the transaction commits, to every server process listening.
+            await context.Database.ExecuteSqlRawAsync("SELECT pg_notify('pds_sequencer', '')", cancellationToken).ConfigureAwait(false);
+        }
+
+        _database.EventsAppended = true;
         return seq;
     }
 
@@ -60,6 +68,15 @@ public sealed class EfSequencer : ISequencer
             .Take(limit)
             .Select(e => new SequencedEvent(e.Seq, e.Did, e.EventType, e.Event, e.SequencedAt, e.Invalidated))
             .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    public async Task<long?> FirstSeqSinceAsync(DateTime since, CancellationToken cancellationToken = default)
+    {
+        return await _database.Context.SequencedEvents
+            .AsNoTracking()
+            .Where(e => e.SequencedAt >= since)
+            .MinAsync(e => (long?)e.Seq, cancellationToken)
             .ConfigureAwait(false);
     }
 

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Pds.Application.Common.Configuration;
+
+namespace Pds.Infrastructure.Firehose;
+
+/// <summary>
+/// On PostgreSQL, listens for the notification every event-appending transaction sends, so that a
+/// write made through any server process on the same database wakes this process's firehose at once.
+/// </summary>
+public sealed partial class PostgresSequencerListener(DatabaseOptions database, SequencerSignal signal, ILogger<PostgresSequencerListener> logger) : BackgroundService
+{
+    public const string Channel = "pds_sequencer";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (database.Provider != DatabaseProvider.Postgres)
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var connection = new NpgsqlConnection(database.ConnectionString);
+                await using (connection.ConfigureAwait(false))
+                {
+                    await connection.OpenAsync(stoppingToken).ConfigureAwait(false);
+                    connection.Notification += (_, _) => signal.Pulse();
+                    await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                    {
+                        await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
+                    }
+
+                    // Events may have committed while the listener was (re)connecting.
+                    signal.Pulse();
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        await connection.WaitAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or System.IO.IOException)
+            {
+                LogListenFailed(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "listening for sequencer notifications failed; retrying")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception);
+}
