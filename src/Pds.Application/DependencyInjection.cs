@@ -48,6 +48,8 @@ public static class DependencyInjection
         services.AddScoped<RepoAccess>();
         services.AddScoped<RecordPreparation>();
         services.AddScoped<Sync.SyncAccess>();
+        services.AddScoped<Server.Lifecycle.IdentityCheck>();
+        services.AddSingleton<Server.Lifecycle.InviteCodeFactory>();
         services.TryAddSingleton<IRecordValidator, UncheckedRecordValidator>();
         return services;
     }

@@ -18,6 +18,25 @@ public class PdsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The server's data directory (mail written in development mode lands in its <c>mail</c> folder).</summary>
     public string DataDirectory => _database.DataDirectory;
 
+    /// <summary>The one-time code in the newest message the dev-mode mailer wrote to <paramref name="email"/>, or null.</summary>
+    public string? LatestMailToken(string email, string? subjectContains = null)
+    {
+        var directory = Path.Combine(DataDirectory, "mail");
+        if (!Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        var file = Directory.GetFiles(directory, "*.eml")
+            .Select(f => (Path: f, Text: File.ReadAllText(f)))
+            .Where(f => f.Text.Contains("To: " + email + "\r\n", StringComparison.OrdinalIgnoreCase)
+                && (subjectContains is null || f.Text.Contains(subjectContains, StringComparison.OrdinalIgnoreCase)))
+            .OrderBy(f => File.GetLastWriteTimeUtc(f.Path))
+            .ThenBy(f => f.Path, StringComparer.Ordinal)
+            .LastOrDefault();
+        return file.Text is null ? null : System.Text.RegularExpressions.Regex.Match(file.Text, "[A-Z2-7]{5}-[A-Z2-7]{5}").Value;
+    }
+
     /// <summary>Runs <paramref name="work"/> with services from a fresh request scope of the running server.</summary>
     public async Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
     {

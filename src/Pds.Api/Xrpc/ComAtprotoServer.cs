@@ -9,6 +9,7 @@ using Pds.Application.Server.Commands.RevokeAppPassword;
 using Pds.Application.Server.Queries.DescribeServer;
 using Pds.Application.Server.Queries.GetServiceAuth;
 using Pds.Application.Server.Queries.GetSession;
+using Pds.Application.Server.Lifecycle;
 using Pds.Application.Server.Queries.ListAppPasswords;
 using Pds.Domain.Auth;
 using Mediator;
@@ -42,5 +43,32 @@ internal static class ComAtprotoServer
         x.Query<GetServiceAuthQuery, GetServiceAuthOutput>("com.atproto.server.getServiceAuth")
             .RequireAuth(AuthRequirement.Standard.WithAdditional(AuthScope.Takendown));
         x.Procedure<ReserveSigningKeyCommand, ReserveSigningKeyOutput>("com.atproto.server.reserveSigningKey");
+
+        x.Query<CheckAccountStatusQuery, CheckAccountStatusOutput>("com.atproto.server.checkAccountStatus")
+            .RequireAuth(AuthRequirement.Standard.WithAdditional(AuthScope.SignupQueued));
+        x.Procedure<ActivateAccountCommand, Unit>("com.atproto.server.activateAccount")
+            .RequireAuth(AuthRequirement.Full.WithAdditional(AuthScope.Takendown));
+        x.Procedure<DeactivateAccountCommand, Unit>("com.atproto.server.deactivateAccount")
+            .RequireAuth(AuthRequirement.Full);
+        x.Procedure<RequestAccountDeleteCommand, Unit>("com.atproto.server.requestAccountDelete")
+            .RequireAuth(AuthRequirement.Full.WithAdditional(AuthScope.Takendown));
+        x.Procedure<DeleteAccountCommand, Unit>("com.atproto.server.deleteAccount");
+        x.Procedure<RequestPasswordResetCommand, Unit>("com.atproto.server.requestPasswordReset");
+        x.Procedure<ResetPasswordCommand, Unit>("com.atproto.server.resetPassword");
+        x.Procedure<RequestEmailConfirmationCommand, Unit>("com.atproto.server.requestEmailConfirmation")
+            .RequireAuth(AuthRequirement.Standard);
+        x.Procedure<ConfirmEmailCommand, Unit>("com.atproto.server.confirmEmail")
+            .RequireAuth(AuthRequirement.Standard);
+        x.Procedure<RequestEmailUpdateCommand, RequestEmailUpdateOutput>("com.atproto.server.requestEmailUpdate")
+            .RequireAuth(AuthRequirement.Full);
+        x.Procedure<UpdateEmailCommand, Unit>("com.atproto.server.updateEmail")
+            .RequireAuth(AuthRequirement.Full);
+
+        x.Procedure<CreateInviteCodeCommand, CreateInviteCodeOutput>("com.atproto.server.createInviteCode")
+            .RequireAuth(AuthRequirement.AdminToken);
+        x.Procedure<CreateInviteCodesCommand, CreateInviteCodesOutput>("com.atproto.server.createInviteCodes")
+            .RequireAuth(AuthRequirement.AdminToken);
+        x.Query<GetAccountInviteCodesQuery, GetAccountInviteCodesOutput>("com.atproto.server.getAccountInviteCodes")
+            .RequireAuth(AuthRequirement.Full);
     }
 }

@@ -36,6 +36,9 @@ public interface IActorStoreReader
     /// <summary>The blocks among <paramref name="cids"/> that this repository holds.</summary>
     Task<IReadOnlyDictionary<string, byte[]>> GetBlocksAsync(IReadOnlyCollection<string> cids, CancellationToken cancellationToken = default);
 
+    /// <summary>Counts for checkAccountStatus.</summary>
+    Task<RepoStats> GetStatsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Every block of the repository (or only those written after revision <paramref name="sinceRev"/>), streamed.</summary>
     IAsyncEnumerable<(string Cid, byte[] Bytes)> StreamBlocksAsync(string? sinceRev, CancellationToken cancellationToken = default);
 
@@ -59,6 +62,10 @@ public interface IActorStoreTransaction : IActorStoreReader
     /// <summary>Moves the repository head to a new commit.</summary>
     Task SetRootAsync(string cid, string rev, CancellationToken cancellationToken = default);
 }
+
+/// <param name="ExpectedBlobs">Distinct blobs the records reference.</param>
+/// <param name="ImportedBlobs">Of those, the blobs actually stored.</param>
+public sealed record RepoStats(string? RootCid, string? Rev, long Blocks, long Records, long ExpectedBlobs, long ImportedBlobs);
 
 public sealed record RepoRootInfo(string Cid, string Rev, DateTime IndexedAt);
 

@@ -15,6 +15,9 @@ public interface ISequencer
     /// <summary>Committed events with a sequence number greater than <paramref name="cursor"/>, in order.</summary>
     Task<IReadOnlyList<SequencedEvent>> ReadAfterAsync(long cursor, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Removes an account's earlier events (on account deletion), inside the current transaction.</summary>
+    Task DeleteForAccountAsync(string did, CancellationToken cancellationToken = default);
+
     /// <summary>The first sequence number of an event sequenced at or after <paramref name="since"/>; null when none is.</summary>
     Task<long?> FirstSeqSinceAsync(DateTime since, CancellationToken cancellationToken = default);
 

@@ -113,6 +113,21 @@ public sealed class EfActorStore : IActorStore
                 .ConfigureAwait(false);
         }
 
+        public async Task<RepoStats> GetStatsAsync(CancellationToken cancellationToken = default)
+        {
+            var root = await GetRootAsync(cancellationToken).ConfigureAwait(false);
+            var blocks = await context.RepoBlocks.LongCountAsync(b => b.Did == did, cancellationToken).ConfigureAwait(false);
+            var records = await context.Records.LongCountAsync(r => r.Did == did, cancellationToken).ConfigureAwait(false);
+            var expected = await context.RecordBlobs.Where(b => b.Did == did).Select(b => b.BlobCid).Distinct().LongCountAsync(cancellationToken).ConfigureAwait(false);
+            var imported = await context.RecordBlobs.Where(b => b.Did == did)
+                .Select(b => b.BlobCid)
+                .Distinct()
+                .Where(cid => context.Blobs.Any(x => x.Did == did && x.Cid == cid && x.TempKey == null))
+                .LongCountAsync(cancellationToken)
+                .ConfigureAwait(false);
+            return new RepoStats(root?.Cid, root?.Rev, blocks, records, expected, imported);
+        }
+
         public async IAsyncEnumerable<(string Cid, byte[] Bytes)> StreamBlocksAsync(
             string? sinceRev,
             [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -71,6 +71,11 @@ public sealed class EfSequencer : ISequencer
             .ConfigureAwait(false);
     }
 
+    public async Task DeleteForAccountAsync(string did, CancellationToken cancellationToken = default)
+    {
+        await _database.Context.SequencedEvents.Where(e => e.Did == did).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<long?> FirstSeqSinceAsync(DateTime since, CancellationToken cancellationToken = default)
     {
         return await _database.Context.SequencedEvents
