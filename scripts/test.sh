@@ -75,7 +75,20 @@ for project in "${storage_projects[@]}"; do
       --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results/postgres" || status=$?
 done
 
-passed=0; failed=0; skipped=0
+# --- interop: the official atproto JavaScript libraries against the running server -------------
+interop_log="$results/interop.log"
+mkdir -p "$results"
+PDS_TEST_DATABASE_URL="Host=127.0.0.1;Port=$pg_port;Username=pds;Database=postgres" \
+  "$here/tests/interop/run.sh" 2>&1 | tee "$interop_log" | grep -E '^interop' || true
+interop_line="$(grep -E '^interop: [0-9]+ passed, [0-9]+ failed' "$interop_log" | tail -n 1)"
+interop_passed="$(sed -n 's/^interop: \([0-9]*\) passed.*/\1/p' <<<"$interop_line")"
+interop_failed="$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$interop_line")"
+if [ -z "$interop_line" ] || [ "${interop_failed:-1}" != 0 ]; then
+  status=1
+  grep -vE '^\s+at ' "$interop_log" | tail -n 60 >&2
+fi
+
+passed=${interop_passed:-0}; failed=${interop_failed:-0}; skipped=0
 for trx in "$results"/*/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)

@@ -37,6 +37,7 @@ internal static class PdsHosting
         // Per-statement and per-request framework messages at Information would drown the log.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 
         builder.Services.AddSingleton(sp =>
         {

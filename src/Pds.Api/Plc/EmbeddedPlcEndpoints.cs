@@ -24,9 +24,16 @@ internal static class EmbeddedPlcEndpoints
             return;
         }
 
-        var plc = endpoints.MapGroup(IdentityOptions.EmbeddedPlcPath);
+        // Served under /plc and also at the root, where plc.directory serves it: clients such as the
+        // reference identity resolver build absolute paths (/{did}) from the directory URL.
+        MapRoutes(endpoints.MapGroup(IdentityOptions.EmbeddedPlcPath), string.Empty);
+        MapRoutes(endpoints.MapGroup(string.Empty), ":regex(^did:plc:)");
+    }
 
-        plc.MapGet("/{did}", async (string did, EmbeddedPlcDirectory directory, CancellationToken ct) =>
+    private static void MapRoutes(RouteGroupBuilder plc, string didConstraint)
+    {
+
+        plc.MapGet("/{did" + didConstraint + "}", async (string did, EmbeddedPlcDirectory directory, CancellationToken ct) =>
         {
             var state = await directory.GetStateAsync(did, ct).ConfigureAwait(false);
             if (state is null)
@@ -39,7 +46,7 @@ internal static class EmbeddedPlcEndpoints
                 : Gone(did);
         });
 
-        plc.MapGet("/{did}/data", async (string did, EmbeddedPlcDirectory directory, CancellationToken ct) =>
+        plc.MapGet("/{did" + didConstraint + "}/data", async (string did, EmbeddedPlcDirectory directory, CancellationToken ct) =>
         {
             var state = await directory.GetStateAsync(did, ct).ConfigureAwait(false);
             if (state is null)
@@ -50,7 +57,7 @@ internal static class EmbeddedPlcEndpoints
             return state.Data is { } data ? Json(data.ToJson()) : Gone(did);
         });
 
-        plc.MapGet("/{did}/log", async (string did, EmbeddedPlcDirectory directory, CancellationToken ct) =>
+        plc.MapGet("/{did" + didConstraint + "}/log", async (string did, EmbeddedPlcDirectory directory, CancellationToken ct) =>
         {
             var state = await directory.GetStateAsync(did, ct).ConfigureAwait(false);
             return state is null
@@ -58,19 +65,19 @@ internal static class EmbeddedPlcEndpoints
                 : Json("[" + string.Join(",", state.ActiveOperations.Select(op => op.ToJson())) + "]");
         });
 
-        plc.MapGet("/{did}/log/last", async (string did, EmbeddedPlcDirectory directory, CancellationToken ct) =>
+        plc.MapGet("/{did" + didConstraint + "}/log/last", async (string did, EmbeddedPlcDirectory directory, CancellationToken ct) =>
         {
             var state = await directory.GetStateAsync(did, ct).ConfigureAwait(false);
             return state is null ? NotFound(did) : Json(state.Head.Operation.ToJson());
         });
 
-        plc.MapGet("/{did}/log/audit", async (string did, EmbeddedPlcDirectory directory, CancellationToken ct) =>
+        plc.MapGet("/{did" + didConstraint + "}/log/audit", async (string did, EmbeddedPlcDirectory directory, CancellationToken ct) =>
         {
             var log = await directory.GetAuditLogAsync(did, ct).ConfigureAwait(false);
             return log.Count == 0 ? NotFound(did) : Json(PlcLogEntry.ToAuditLogJson(log));
         });
 
-        plc.MapPost("/{did}", async (string did, HttpContext context, EmbeddedPlcDirectory directory) =>
+        plc.MapPost("/{did" + didConstraint + "}", async (string did, HttpContext context, EmbeddedPlcDirectory directory) =>
         {
             if (!PlcDid.IsValid(did))
             {

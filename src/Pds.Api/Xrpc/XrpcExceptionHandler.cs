@@ -20,7 +20,7 @@ internal sealed partial class XrpcExceptionHandler : IExceptionHandler
     }
 
     public static bool IsClientError(Exception exception) =>
-        exception is XrpcException { Status: < 500 } or BadHttpRequestException or JsonException;
+        exception is XrpcException { Status: < 500 } or XrpcException { Error: XrpcErrorNames.MethodNotImplemented } or BadHttpRequestException or JsonException;
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {

@@ -40,7 +40,7 @@ public sealed class HttpPlcClient(HttpClient http) : IPlcClient
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsync(new Uri(did, UriKind.Relative), content, cancellationToken).ConfigureAwait(false);
+            response = await http.PostAsync(UrlFor(did, string.Empty), content, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -63,7 +63,7 @@ public sealed class HttpPlcClient(HttpClient http) : IPlcClient
         HttpResponseMessage response;
         try
         {
-            response = await http.GetAsync(new Uri(did + suffix, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response = await http.GetAsync(UrlFor(did, suffix), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -86,6 +86,10 @@ public sealed class HttpPlcClient(HttpClient http) : IPlcClient
             return body;
         }
     }
+
+    // "did:plc:..." would parse as an absolute URI with scheme "did", so paths are appended as text.
+    private Uri UrlFor(string did, string suffix) =>
+        new(http.BaseAddress!.AbsoluteUri.TrimEnd('/') + "/" + did + suffix, UriKind.Absolute);
 
     private static void EnsurePlcDid(string did)
     {

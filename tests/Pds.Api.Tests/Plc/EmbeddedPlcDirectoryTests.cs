@@ -42,6 +42,18 @@ public sealed class EmbeddedPlcDirectoryTests(PdsApiFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task RootPaths_ServeTheSameDirectory_AsPlcDirectoryDoes()
+    {
+        var (did, genesis) = await CreateDidAsync("rooted.test");
+
+        Assert.Equal(await _client.GetStringAsync($"/plc/{did}"), await _client.GetStringAsync($"/{did}"));
+        Assert.Equal(await _client.GetStringAsync($"/plc/{did}/log/audit"), await _client.GetStringAsync($"/{did}/log/audit"));
+        using var last = JsonDocument.Parse(await _client.GetStringAsync($"/{did}/log/last"));
+        Assert.Equal(genesis.Cid, PlcOperation.FromJson(last.RootElement.GetRawText()).Cid);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/not-a-did")).StatusCode);
+    }
+
+    [Fact]
     public async Task Update_SignedByRotationKey_ChangesHandle()
     {
         var (did, genesis) = await CreateDidAsync("before.test");
@@ -154,10 +166,12 @@ public sealed class EmbeddedPlcDirectoryConfigurationTests(ExternalPlcFactory fa
     [Fact]
     public async Task ExternalDirectoryConfigured_EmbeddedRoutesAreNotServed()
     {
-        var response = await factory.CreateClient().GetAsync("/plc/did:plc:aaaaaaaaaaaaaaaaaaaaaaaa");
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal(string.Empty, await response.Content.ReadAsStringAsync());
+        foreach (var path in new[] { "/plc/did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "/did:plc:aaaaaaaaaaaaaaaaaaaaaaaa" })
+        {
+            var response = await factory.CreateClient().GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal(string.Empty, await response.Content.ReadAsStringAsync());
+        }
     }
 }
 
