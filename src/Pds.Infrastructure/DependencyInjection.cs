@@ -36,7 +36,7 @@ public static class DependencyInjection
             : sp.GetRequiredService<PostgresPdsDbContext>());
 
         services.AddSingleton<SequencerSignal>();
-        services.TryAddSingleton(new FirehoseOptions());
+        services.TryAddSingleton(sp => new FirehoseOptions { RingCapacity = sp.GetRequiredService<PdsOptions>().Limits.MaxSubscriptionBuffer });
         services.AddSingleton<FirehoseHub>();
         services.AddHostedService(sp => sp.GetRequiredService<FirehoseHub>());
         services.AddHostedService<PostgresSequencerListener>();

@@ -45,9 +45,23 @@ public sealed partial class FirehoseHub(
     private long _oldest = 1;
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>The highest sequence number the hub has read.</summary>
     public long Head => Interlocked.Read(ref _head);
+
+    /// <summary>Ends every subscription when the server stops, so no request outlives the host.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        _stopping.Dispose();
+        base.Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -132,8 +146,10 @@ public sealed partial class FirehoseHub(
     /// info first when the cursor is older than the backfill window, a <c>FutureCursor</c> error when it
     /// is ahead of the log), then live events as they commit.
     /// </summary>
-    public async IAsyncEnumerable<byte[]> SubscribeAsync(long? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<byte[]> SubscribeAsync(long? cursor, [EnumeratorCancellation] CancellationToken requestToken)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestToken, _stopping.Token);
+        var cancellationToken = linked.Token;
         await _ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         long position;
         if (cursor is { } requested)

@@ -188,6 +188,7 @@ public sealed record LimitsOptions
     /// <summary>Largest JSON request body accepted by XRPC procedures, in bytes.</summary>
     public required int JsonBodyLimit { get; init; }
 
+    /// <summary>Firehose frames kept in memory: how far a live subscriber may fall behind before it is dropped.</summary>
     public required int MaxSubscriptionBuffer { get; init; }
 
     public required TimeSpan RepoBackfillLimit { get; init; }

@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Pds.Domain.Data;
@@ -148,13 +147,8 @@ public sealed class TinyFirehoseFactory : PdsApiFactory
     protected override IReadOnlyDictionary<string, string> ExtraSettings { get; } = new Dictionary<string, string>
     {
         ["PDS_REPO_BACKFILL_LIMIT_MS"] = "0",
+        ["PDS_MAX_SUBSCRIPTION_BUFFER"] = "16",
     };
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureServices(services => services.AddSingleton(new FirehoseOptions { RingCapacity = 16 }));
-    }
 }
 
 public sealed class SubscribeReposEdgeTests(TinyFirehoseFactory factory) : IClassFixture<TinyFirehoseFactory>
