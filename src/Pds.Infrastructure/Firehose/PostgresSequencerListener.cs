@@ -42,14 +42,22 @@ public sealed partial class PostgresSequencerListener(DatabaseOptions database, 
                     }
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Shutting down: however the wait ended, the listener is done.
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or System.IO.IOException)
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or System.IO.IOException or OperationCanceledException)
             {
                 LogListenFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }

@@ -91,6 +91,8 @@ public sealed class PdsDatabase : IUnitOfWork
         }
     }
 
+    public Task LockAsync(string key, CancellationToken cancellationToken = default) => LockActorAsync(key, cancellationToken);
+
     /// <summary>A stable 64-bit key for a DID: the first 8 bytes of its SHA-256.</summary>
     public static long ActorLockKey(string did)
     {

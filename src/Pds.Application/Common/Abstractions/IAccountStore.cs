@@ -9,6 +9,12 @@ namespace Pds.Application.Common.Abstractions;
 public interface IUnitOfWork
 {
     Task<T> WriteAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Inside <see cref="WriteAsync{T}"/>: serializes this transaction with every other one that takes
+    /// the same <paramref name="key"/>, across server processes, until it ends.
+    /// </summary>
+    Task LockAsync(string key, CancellationToken cancellationToken = default);
 }
 
 /// <summary>An account as stored (the reference PDS's account manager).</summary>

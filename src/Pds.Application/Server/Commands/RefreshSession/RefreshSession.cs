@@ -22,6 +22,7 @@ public sealed class RefreshSessionHandler(
     IAccountStore accounts,
     IRefreshTokenStore refreshTokens,
     IAppPasswordStore appPasswords,
+    IUnitOfWork unitOfWork,
     SessionTokens tokens,
     SessionViews views,
     TimeProvider clock) : ICommandHandler<RefreshSessionCommand, SessionOutput>
@@ -58,6 +59,20 @@ public sealed class RefreshSessionHandler(
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await refreshTokens.DeleteExpiredAsync(did, now, cancellationToken).ConfigureAwait(false);
+
+        // Concurrent refreshes of one token (two tabs, a retried request) take turns, so the second
+        // finds the rotation the first made and hands out the same successor.
+        return await unitOfWork.WriteAsync(
+            async ct =>
+            {
+                await unitOfWork.LockAsync("refresh|" + id, ct).ConfigureAwait(false);
+                return await RotateLockedAsync(id, did, now, ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<(string Access, string Refresh)> RotateLockedAsync(string id, string did, DateTime now, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var token = await refreshTokens.GetAsync(id, cancellationToken).ConfigureAwait(false);
