@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Collections.ObjectModel;
 using System.Text.Json;
 using Pds.Domain.Syntax;
 
@@ -230,9 +231,10 @@ internal static class LexiconParser
         return new ParamsDef { Description = description, Properties = properties, Required = required };
     }
 
-    private static FrozenDictionary<string, LexiconDef> ParseProperties(JsonElement e, Position position, string where)
+    /// <summary>Properties keep their declared order: validation reports the first failing property in that order.</summary>
+    private static ReadOnlyDictionary<string, LexiconDef> ParseProperties(JsonElement e, Position position, string where)
     {
-        var properties = new Dictionary<string, LexiconDef>(StringComparer.Ordinal);
+        var properties = new OrderedDictionary<string, LexiconDef>(StringComparer.Ordinal);
         if (e.TryGetProperty("properties", out var props))
         {
             if (props.ValueKind != JsonValueKind.Object)
@@ -242,14 +244,17 @@ internal static class LexiconParser
 
             foreach (var p in props.EnumerateObject())
             {
-                properties[p.Name] = ParseDef(p.Value, position, $"{where}/properties/{p.Name}");
+                if (!properties.TryAdd(p.Name, ParseDef(p.Value, position, $"{where}/properties/{p.Name}")))
+                {
+                    throw Fail($"{where}: duplicate property \"{p.Name}\"");
+                }
             }
         }
 
-        return properties.ToFrozenDictionary(StringComparer.Ordinal);
+        return new ReadOnlyDictionary<string, LexiconDef>(properties);
     }
 
-    private static void CheckRequired(IReadOnlyList<string> required, FrozenDictionary<string, LexiconDef> properties, string where)
+    private static void CheckRequired(IReadOnlyList<string> required, IReadOnlyDictionary<string, LexiconDef> properties, string where)
     {
         foreach (var name in required)
         {
