@@ -4,8 +4,10 @@ using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
 using Pds.Infrastructure.Identity;
 using Pds.Infrastructure.Identity.EmbeddedPlc;
+using Pds.Infrastructure.Lexicons;
 using Pds.Infrastructure.Persistence;
 using Pds.Domain.Auth;
+using Pds.Domain.Lexicon;
 using Pds.Infrastructure.Mail;
 using Pds.Infrastructure.Persistence.Accounts;
 using Pds.Infrastructure.Persistence.ActorStore;
@@ -49,6 +51,8 @@ public static class DependencyInjection
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<EmbeddedPlcDirectory>();
         services.AddIdentityResolution();
+        services.AddSingleton<ILexiconCatalog>(_ => EmbeddedLexicons.Catalog);
+        services.AddSingleton(sp => new LexiconValidator(sp.GetRequiredService<ILexiconCatalog>()));
         return services;
     }
 }
