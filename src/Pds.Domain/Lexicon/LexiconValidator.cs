@@ -15,6 +15,9 @@ public sealed class LexiconValidator
     private readonly ILexiconResolver _resolver;
     private readonly ConcurrentDictionary<string, Validation.Node> _compiled = new(StringComparer.Ordinal);
 
+    // Record schemas by collection NSID, so the write path looks them up without building a key.
+    private readonly ConcurrentDictionary<string, Validation.RecordNode> _records = new(StringComparer.Ordinal);
+
     public LexiconValidator(ILexiconResolver resolver)
     {
         _resolver = resolver ?? throw new ArgumentNullException(nameof(resolver));
@@ -44,10 +47,11 @@ public sealed class LexiconValidator
             throw new LexiconValidationException("Record/$type", $"must be {collection}, got {typeString.Value}");
         }
 
-        var node = GetNode(collection + "#main");
-        if (node is not Validation.RecordNode)
+        if (!_records.TryGetValue(collection, out var node))
         {
-            throw new LexiconValidationException("Record", $"has no known record lexicon: {collection}");
+            node = GetNode(collection + "#main") as Validation.RecordNode
+                ?? throw new LexiconValidationException("Record", $"has no known record lexicon: {collection}");
+            _records.TryAdd(collection, node);
         }
 
         node.Check(record)?.Throw("Record");
