@@ -33,6 +33,8 @@ const [algorithm, expected] = integrity.split(/-(.*)/s)
 if (algorithm !== 'sha512') fail(`unsupported integrity algorithm ${algorithm}`)
 const actual = createHash('sha512').update(packed).digest('base64')
 if (actual !== expected) {
+  // Remove the cached download so that the next build fetches it again.
+  fs.rmSync(tarball, { force: true })
   fail(`${path.basename(tarball)} has integrity sha512-${actual}, expected ${integrity}`)
 }
 
