@@ -15,6 +15,19 @@ if [ ! -d "$here/../shared/interop" ] && [ -z "${PDS_INTEROP_DIR:-}" ]; then
   exit 1
 fi
 
+# The build fetches the official lexicons from the npm registry (build/lexicons/Lexicons.targets).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "error: Node.js and npm are required to build (the lexicons come from an npm package)" >&2
+  exit 1
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Test projects that touch storage; they run a second time against PostgreSQL.

@@ -6,8 +6,10 @@ using Pds.Application.Common.Configuration;
 using Pds.Infrastructure.Firehose;
 using Pds.Infrastructure.Identity;
 using Pds.Infrastructure.Identity.EmbeddedPlc;
+using Pds.Infrastructure.Lexicons;
 using Pds.Infrastructure.Persistence;
 using Pds.Domain.Auth;
+using Pds.Domain.Lexicon;
 using Pds.Infrastructure.Mail;
 using Pds.Infrastructure.Persistence.Accounts;
 using Pds.Infrastructure.Persistence.ActorStore;
@@ -56,6 +58,8 @@ public static class DependencyInjection
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<EmbeddedPlcDirectory>();
         services.AddIdentityResolution();
+        services.AddSingleton<ILexiconCatalog>(_ => EmbeddedLexicons.Catalog);
+        services.AddSingleton(sp => new LexiconValidator(sp.GetRequiredService<ILexiconCatalog>()));
         return services;
     }
 }

@@ -246,14 +246,34 @@ public static class LexJson
             return false;
         }
 
+        var ascii = System.Text.Encoding.ASCII.GetBytes(padded);
+        ClearTrailingBits(ascii, unpadded.Length);
         var buffer = new byte[padded.Length / 4 * 3];
-        if (Base64.DecodeFromUtf8(System.Text.Encoding.ASCII.GetBytes(padded), buffer, out _, out var written) != OperationStatus.Done)
+        if (Base64.DecodeFromUtf8(ascii, buffer, out _, out var written) != OperationStatus.Done)
         {
             return false;
         }
 
         bytes = buffer.AsSpan(0, written).ToArray();
         return true;
+    }
+
+    /// <summary>
+    /// A final partial group leaves 2 or 4 unused low bits in its last character. Encoders write
+    /// them as zero, but the reference implementation's decoder ignores them (the official lexicon
+    /// vectors carry <c>{"$bytes": "123"}</c> as valid), so they are cleared before the strict decode.
+    /// </summary>
+    private static void ClearTrailingBits(byte[] ascii, int unpaddedLength)
+    {
+        var unused = (unpaddedLength % 4) switch { 2 => 0x0F, 3 => 0x03, _ => 0 };
+        if (unused == 0)
+        {
+            return;
+        }
+
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        var last = unpaddedLength - 1;
+        ascii[last] = (byte)Alphabet[Alphabet.IndexOf((char)ascii[last], StringComparison.Ordinal) & ~unused];
     }
 
     /// <summary>Writes a data-model value as JSON.</summary>

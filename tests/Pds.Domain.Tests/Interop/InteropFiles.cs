@@ -133,8 +133,8 @@ public static class InteropFiles
     ];
 
     /// <summary>
-    /// Lexicon vectors: read by the record-validation tests that arrive with lexicon validation
-    /// (repository issue). Listed so the manifest stays complete.
+    /// Lexicon vectors: document validity, record data, and the catalog lexicons the record vectors
+    /// refer to (read by <c>Lexicon/LexiconInteropTests</c>).
     /// </summary>
     public static readonly string[] Lexicon =
     [
