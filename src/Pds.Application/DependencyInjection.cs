@@ -50,7 +50,6 @@ public static class DependencyInjection
         services.AddScoped<Sync.SyncAccess>();
         services.AddScoped<Server.Lifecycle.IdentityCheck>();
         services.AddSingleton<Server.Lifecycle.InviteCodeFactory>();
-        services.TryAddSingleton<IRecordValidator, UncheckedRecordValidator>();
         return services;
     }
 }

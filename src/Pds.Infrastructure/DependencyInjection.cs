@@ -60,6 +60,7 @@ public static class DependencyInjection
         services.AddIdentityResolution();
         services.AddSingleton<ILexiconCatalog>(_ => EmbeddedLexicons.Catalog);
         services.AddSingleton(sp => new LexiconValidator(sp.GetRequiredService<ILexiconCatalog>()));
+        services.AddSingleton<IRecordValidator, LexiconRecordValidator>();
         return services;
     }
 }

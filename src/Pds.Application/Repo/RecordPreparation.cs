@@ -23,7 +23,7 @@ public sealed class RecordPreparation(IRecordValidator validator)
     {
         var nsid = ParseCollection(collection);
         var key = rkey is null ? RecordKey.Parse(TidClock.Shared.Next().ToString()) : ParseRkey(rkey);
-        var (map, status) = PrepareRecord(nsid, record, validate);
+        var (map, status) = PrepareRecord(nsid, key, record, validate);
         var (cid, bytes) = Encode(map);
         var write = new RepoCreate(nsid, key, cid, bytes);
         return new PreparedWrite(write, write.UriFor(did), status, BlobRef.FindAll(map).ToList());
@@ -33,7 +33,7 @@ public sealed class RecordPreparation(IRecordValidator validator)
     {
         var nsid = ParseCollection(collection);
         var key = ParseRkey(rkey);
-        var (map, status) = PrepareRecord(nsid, record, validate);
+        var (map, status) = PrepareRecord(nsid, key, record, validate);
         var (cid, bytes) = Encode(map);
         var write = new RepoUpdate(nsid, key, cid, bytes, swapRecord);
         return new PreparedWrite(write, write.UriFor(did), status, BlobRef.FindAll(map).ToList());
@@ -55,7 +55,7 @@ public sealed class RecordPreparation(IRecordValidator validator)
         return Cid.TryParse(value, out var cid) ? cid : throw XrpcException.InvalidRequest($"{field} must be a CID");
     }
 
-    private (LexMap Record, RecordValidationStatus Status) PrepareRecord(Nsid collection, JsonElement record, bool? validate)
+    private (LexMap Record, RecordValidationStatus? Status) PrepareRecord(Nsid collection, RecordKey rkey, JsonElement record, bool? validate)
     {
         if (record.ValueKind != JsonValueKind.Object)
         {
@@ -78,7 +78,7 @@ public sealed class RecordPreparation(IRecordValidator validator)
             throw XrpcException.InvalidRequest($"Invalid $type: expected {collection}, got {type}");
         }
 
-        return (map, validator.Validate(type, map, validate));
+        return (map, validator.Validate(type, rkey.ToString(), map, validate));
     }
 
     private static (Cid Cid, byte[] Bytes) Encode(LexMap record)

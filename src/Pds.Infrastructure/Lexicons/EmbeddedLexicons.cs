@@ -5,7 +5,7 @@ namespace Pds.Infrastructure.Lexicons;
 
 /// <summary>
 /// The official lexicon documents embedded at build time from a pinned registry package
-/// (build/lexicons/Lexicons.targets; docs/adr/0006-lexicons.md). Each is a resource named
+/// (build/lexicons/Lexicons.targets; docs/adr/0008-lexicons.md). Each is a resource named
 /// <c>lexicons/&lt;nsid&gt;.json</c>; <c>lexicons/SOURCE</c> names the package and version.
 /// </summary>
 public static class EmbeddedLexicons

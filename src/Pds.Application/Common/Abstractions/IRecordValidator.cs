@@ -19,5 +19,6 @@ public enum RecordValidationStatus
 /// </summary>
 public interface IRecordValidator
 {
-    RecordValidationStatus Validate(string collection, LexMap record, bool? validate);
+    /// <returns>The status to report, or null when validation was skipped (<paramref name="validate"/> false).</returns>
+    RecordValidationStatus? Validate(string collection, string recordKey, LexMap record, bool? validate);
 }

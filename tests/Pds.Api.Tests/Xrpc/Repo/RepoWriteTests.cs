@@ -35,7 +35,7 @@ public sealed class RepoWriteTests(PdsApiFactory factory) : IClassFixture<PdsApi
         var created = await CreatePostAsync(account, "hello world");
         var uri = created.GetProperty("uri").GetString()!;
         Assert.StartsWith($"at://{account.Did}/app.bsky.feed.post/", uri, StringComparison.Ordinal);
-        Assert.Equal("unknown", created.GetProperty("validationStatus").GetString());
+        Assert.Equal("valid", created.GetProperty("validationStatus").GetString());
 
         var rkey = uri[(uri.LastIndexOf('/') + 1)..];
         var got = await (await _client.GetAsync($"com.atproto.repo.getRecord?repo={account.Handle}&collection=app.bsky.feed.post&rkey={rkey}", null)).ReadOkJsonAsync();
@@ -136,7 +136,7 @@ public sealed class RepoWriteTests(PdsApiFactory factory) : IClassFixture<PdsApi
         {
             new Dictionary<string, object> { ["$type"] = "com.atproto.repo.applyWrites#create", ["collection"] = "app.bsky.feed.post", ["rkey"] = "3jzfcijpj2z2f", ["value"] = Post("new") },
             new Dictionary<string, object> { ["$type"] = "com.atproto.repo.applyWrites#update", ["collection"] = "app.bsky.feed.post", ["rkey"] = "3jzfcijpj2z2e", ["value"] = Post("edited") },
-            new Dictionary<string, object> { ["$type"] = "com.atproto.repo.applyWrites#create", ["collection"] = "app.bsky.feed.like", ["value"] = new Dictionary<string, object> { ["$type"] = "app.bsky.feed.like", ["createdAt"] = "2026-11-24T00:00:00Z" } },
+            new Dictionary<string, object> { ["$type"] = "com.atproto.repo.applyWrites#create", ["collection"] = "app.bsky.feed.like", ["value"] = new Dictionary<string, object> { ["$type"] = "app.bsky.feed.like", ["createdAt"] = "2026-11-24T00:00:00Z", ["subject"] = new Dictionary<string, object> { ["uri"] = "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3jzfcijpj2z2a", ["cid"] = "bafyreigjeyzksxnmzmusox27i4ju5x75aiayceismj5s6uknqscgtftu2a" } } },
         };
         var before = await CommitCountAsync(account.Did);
         var body = await (await _client.PostAsync("com.atproto.repo.applyWrites", new { repo = account.Did, writes }, account.AccessJwt)).ReadOkJsonAsync();
@@ -231,6 +231,45 @@ public sealed class RepoWriteTests(PdsApiFactory factory) : IClassFixture<PdsApi
     }
 
     [Fact]
+    public async Task CreateRecord_KnownLexiconInvalidRecord_400NamingTheField()
+    {
+        var account = await _client.CreateAccountAsync();
+        var before = await CommitCountAsync(account.Did);
+        var tooLong = new Dictionary<string, object> { ["$type"] = "app.bsky.feed.post", ["text"] = new string('x', 3001), ["createdAt"] = "2026-11-24T00:00:00Z" };
+        var response = await _client.PostAsync("com.atproto.repo.createRecord", new { repo = account.Did, collection = "app.bsky.feed.post", record = tooLong }, account.AccessJwt);
+        var body = await XrpcPipelineTests.AssertXrpcErrorAsync(response, HttpStatusCode.BadRequest, "InvalidRequest");
+        Assert.Contains("Record/text", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var missing = new Dictionary<string, object> { ["$type"] = "app.bsky.feed.post", ["text"] = "no date" };
+        response = await _client.PostAsync("com.atproto.repo.createRecord", new { repo = account.Did, collection = "app.bsky.feed.post", record = missing }, account.AccessJwt);
+        body = await XrpcPipelineTests.AssertXrpcErrorAsync(response, HttpStatusCode.BadRequest, "InvalidRequest");
+        Assert.Contains("createdAt", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await CommitCountAsync(account.Did));
+    }
+
+    [Fact]
+    public async Task CreateRecord_ValidateFalse_StoresWithoutStatus_UnknownLexiconIsUnknown()
+    {
+        var account = await _client.CreateAccountAsync();
+        var missing = new Dictionary<string, object> { ["$type"] = "app.bsky.feed.post", ["text"] = "no date" };
+        var skipped = await (await _client.PostAsync("com.atproto.repo.createRecord", new { repo = account.Did, collection = "app.bsky.feed.post", validate = false, record = missing }, account.AccessJwt)).ReadOkJsonAsync();
+        Assert.False(skipped.TryGetProperty("validationStatus", out _));
+
+        var custom = new Dictionary<string, object> { ["$type"] = "com.example.custom.thing", ["x"] = 1 };
+        var unknown = await (await _client.PostAsync("com.atproto.repo.createRecord", new { repo = account.Did, collection = "com.example.custom.thing", record = custom }, account.AccessJwt)).ReadOkJsonAsync();
+        Assert.Equal("unknown", unknown.GetProperty("validationStatus").GetString());
+    }
+
+    [Fact]
+    public async Task PutRecord_RecordKeyNotAllowedByLexicon_400()
+    {
+        var account = await _client.CreateAccountAsync();
+        var profile = new Dictionary<string, object> { ["$type"] = "app.bsky.actor.profile", ["displayName"] = "x" };
+        var response = await _client.PostAsync("com.atproto.repo.putRecord", new { repo = account.Did, collection = "app.bsky.actor.profile", rkey = "not-self", record = profile }, account.AccessJwt);
+        await XrpcPipelineTests.AssertXrpcErrorAsync(response, HttpStatusCode.BadRequest, "InvalidRequest");
+    }
+
+    [Fact]
     public async Task CreateRecord_FloatInRecord_400()
     {
         var account = await _client.CreateAccountAsync();
@@ -243,7 +282,7 @@ public sealed class RepoWriteTests(PdsApiFactory factory) : IClassFixture<PdsApi
     public async Task ListRecords_PagesNewestFirstAndReverse()
     {
         var account = await _client.CreateAccountAsync();
-        var keys = new[] { "3jzfcijpj2z31", "3jzfcijpj2z32", "3jzfcijpj2z33", "3jzfcijpj2z34", "3jzfcijpj2z35" };
+        var keys = new[] { "3jzfcijpj2z32", "3jzfcijpj2z33", "3jzfcijpj2z34", "3jzfcijpj2z35", "3jzfcijpj2z36" };
         var writes = keys.Select(k => new Dictionary<string, object> { ["$type"] = "com.atproto.repo.applyWrites#create", ["collection"] = "app.bsky.feed.post", ["rkey"] = k, ["value"] = Post(k) }).ToArray();
         await (await _client.PostAsync("com.atproto.repo.applyWrites", new { repo = account.Did, writes }, account.AccessJwt)).ReadOkJsonAsync();
 

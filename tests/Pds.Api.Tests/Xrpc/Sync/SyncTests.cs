@@ -15,7 +15,7 @@ public sealed class SyncTests(PdsApiFactory factory) : IClassFixture<PdsApiFacto
     private async Task<(TestAccount Account, List<string> Rkeys)> AccountWithPostsAsync(int count)
     {
         var account = await _client.CreateAccountAsync();
-        var rkeys = Enumerable.Range(0, count).Select(i => $"3jzfcijpj{i:D4}").ToList();
+        var rkeys = Enumerable.Range(0, count).Select(_ => Pds.Domain.Syntax.TidClock.Shared.Next().ToString()).ToList();
         var writes = rkeys.Select(k => new Dictionary<string, object>
         {
             ["$type"] = "com.atproto.repo.applyWrites#create",
@@ -93,9 +93,9 @@ public sealed class SyncTests(PdsApiFactory factory) : IClassFixture<PdsApiFacto
         Assert.True(present.Blocks.Contains(cid!));
         Assert.True(present.Blocks.Count < 20);
 
-        var absent = await CarReader.ReadAllAsync(await GetCarAsync($"com.atproto.sync.getRecord?did={account.Did}&collection=app.bsky.feed.post&rkey=3jzfcijpj9999"));
+        var absent = await CarReader.ReadAllAsync(await GetCarAsync($"com.atproto.sync.getRecord?did={account.Did}&collection=app.bsky.feed.post&rkey=2222222222222"));
         Assert.True(absent.Blocks.TryGet(absent.Roots[0], out var absentCommit));
-        Assert.Null(await MstTree.Load(absent.Blocks, Commit.Decode(absentCommit).Data).GetAsync("app.bsky.feed.post/3jzfcijpj9999"));
+        Assert.Null(await MstTree.Load(absent.Blocks, Commit.Decode(absentCommit).Data).GetAsync("app.bsky.feed.post/2222222222222"));
     }
 
     [Fact]

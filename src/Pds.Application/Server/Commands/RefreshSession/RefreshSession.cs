@@ -62,23 +62,25 @@ public sealed class RefreshSessionHandler(
 
         // Concurrent refreshes of one token (two tabs, a retried request) take turns, so the second
         // finds the rotation the first made and hands out the same successor.
-        return await unitOfWork.WriteAsync(
+        // A refused refresh returns null rather than throwing, so that a revocation it made commits.
+        var rotated = await unitOfWork.WriteAsync(
             async ct =>
             {
                 await unitOfWork.LockAsync("refresh|" + id, ct).ConfigureAwait(false);
                 return await RotateLockedAsync(id, did, now, ct).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
+        return rotated ?? throw Revoked();
     }
 
-    private async Task<(string Access, string Refresh)> RotateLockedAsync(string id, string did, DateTime now, CancellationToken cancellationToken)
+    private async Task<(string Access, string Refresh)?> RotateLockedAsync(string id, string did, DateTime now, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var token = await refreshTokens.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (token is null || token.Did != did)
             {
-                throw Revoked();
+                return null;
             }
 
             if (token.ExpiresAt <= now)
@@ -88,14 +90,18 @@ public sealed class RefreshSessionHandler(
                     await RevokeFamilyAsync(token, cancellationToken).ConfigureAwait(false);
                 }
 
-                throw Revoked();
+                return null;
             }
 
             var scope = AuthScope.Access;
             if (token.AppPasswordName is { } name)
             {
-                var appPassword = (await appPasswords.ListAsync(did, cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Name == name)
-                    ?? throw Revoked();
+                var appPassword = (await appPasswords.ListAsync(did, cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Name == name);
+                if (appPassword is null)
+                {
+                    return null;
+                }
+
                 scope = SessionIssuer.ScopeFor(appPassword);
             }
 
@@ -117,7 +123,7 @@ public sealed class RefreshSessionHandler(
             return (access.Jwt, refresh.Jwt);
         }
 
-        throw Revoked();
+        return null;
     }
 
     private async Task RevokeFamilyAsync(RefreshTokenInfo token, CancellationToken cancellationToken)
