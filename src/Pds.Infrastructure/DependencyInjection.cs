@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
+using Pds.Infrastructure.Blobs;
 using Pds.Infrastructure.Firehose;
 using Pds.Infrastructure.Identity;
 using Pds.Infrastructure.Identity.EmbeddedPlc;
@@ -55,6 +56,7 @@ public static class DependencyInjection
         services.AddSingleton(sp => new RepoKeyEncryption(new KeyEncryption(
             Convert.FromHexString(sp.GetRequiredService<PdsOptions>().Secrets.RepoSigningKeyEncryptionKeyHex))));
         services.AddSingleton<IMailer, FileMailer>();
+        services.AddSingleton<IBlobStore>(sp => new DiskBlobStore(sp.GetRequiredService<PdsOptions>().Blobstore));
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<EmbeddedPlcDirectory>();
         services.AddIdentityResolution();

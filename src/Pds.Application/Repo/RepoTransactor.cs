@@ -14,12 +14,14 @@ namespace Pds.Application.Repo;
 /// updates the MST, stores the new blocks and drops the unreferenced ones, updates the record
 /// index, signs the commit, moves the repository head and appends the <c>#commit</c> event.
 /// </summary>
-public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequencer sequencer, RepoSigningKeyCache keyCache, TimeProvider clock)
+public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequencer sequencer, RepoSigningKeyCache keyCache, IBlobStore blobs, TimeProvider clock)
 {
-    public Task<CommitData> ApplyWritesAsync(string did, IReadOnlyList<RepoWrite> writes, string? swapCommit, CancellationToken cancellationToken)
+    public async Task<CommitData> ApplyWritesAsync(string did, IReadOnlyList<PreparedWrite> prepared, string? swapCommit, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(writes);
-        return actors.TransactAsync(
+        ArgumentNullException.ThrowIfNull(prepared);
+        var writes = prepared.Select(p => p.Write).ToList();
+        var orphans = new List<string>();
+        var data = await actors.TransactAsync(
             did,
             async (repo, ct) =>
             {
@@ -35,6 +37,7 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequ
                     ?? throw new InvalidOperationException($"The head commit of {did} is missing.");
                 var current = Commit.Decode(headBytes);
                 var key = await keyCache.GetAsync(did, keys, ct).ConfigureAwait(false);
+                await CheckBlobsAsync(repo, prepared, ct).ConfigureAwait(false);
 
                 CommitData data;
                 try
@@ -52,9 +55,21 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequ
 
                 var rev = data.Rev.ToString();
                 await repo.PutBlocksAsync(data.NewBlocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value)), rev, ct).ConfigureAwait(false);
-                foreach (var write in writes)
+                foreach (var write in prepared)
                 {
-                    switch (write)
+                    var uri = write.Uri.ToString();
+                    var blobCids = write.Blobs.Select(b => b.Ref.ToString()).Distinct().ToList();
+                    if (write.Write is RepoUpdate or RepoDelete)
+                    {
+                        orphans.AddRange(await repo.DissociateBlobsAsync(uri, blobCids, ct).ConfigureAwait(false));
+                    }
+
+                    if (blobCids.Count > 0)
+                    {
+                        await repo.AssociateBlobsAsync(uri, blobCids, ct).ConfigureAwait(false);
+                    }
+
+                    switch (write.Write)
                     {
                         case RepoCreate create:
                             await repo.PutRecordAsync(create.Collection.ToString(), create.Rkey.ToString(), create.UriFor(data.Did).ToString(), create.Cid.ToString(), rev, ct).ConfigureAwait(false);
@@ -81,10 +96,50 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequ
 
                 await repo.DeleteBlocksAsync(unused, ct).ConfigureAwait(false);
                 await repo.SetRootAsync(data.Cid.ToString(), rev, ct).ConfigureAwait(false);
+                // The event's blobs field is deprecated in sync 1.1 and always empty.
                 await sequencer.AppendAsync(CommitEvent.FromCommitData(data, [], clock.GetUtcNow()), ct).ConfigureAwait(false);
                 return data;
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+
+        // Blobs no record references any more go once the commit that released them is durable.
+        foreach (var cid in orphans)
+        {
+            await blobs.DeleteAsync(did, cid, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Every blob a new record version references must have been uploaded by this account with the
+    /// same type and size; uploads it references become permanent.
+    /// </summary>
+    private async Task CheckBlobsAsync(IActorStoreTransaction repo, IReadOnlyList<PreparedWrite> prepared, CancellationToken cancellationToken)
+    {
+        foreach (var blob in prepared.SelectMany(p => p.Blobs).DistinctBy(b => b.Ref))
+        {
+            var cid = blob.Ref.ToString();
+            var stored = await repo.GetBlobAsync(cid, cancellationToken).ConfigureAwait(false)
+                ?? throw new XrpcException(400, "BlobNotFound", $"Could not find blob: {cid}");
+            if (!string.Equals(stored.MimeType, blob.MimeType, StringComparison.OrdinalIgnoreCase))
+            {
+                throw XrpcException.InvalidRequest($"Referenced Mimetype does not match stored blob. Expected: {stored.MimeType}, Got: {blob.MimeType}");
+            }
+
+            if (stored.Size != blob.Size)
+            {
+                throw XrpcException.InvalidRequest($"Referenced size does not match stored blob. Expected: {stored.Size}, Got: {blob.Size}");
+            }
+
+            if (stored.TempKey is { } tempKey)
+            {
+                // Moved before the transaction commits: if it rolls back, the blob is merely permanent
+                // early and a retry finds it in place.
+                await blobs.MakePermanentAsync(repo.Did, tempKey, cid, cancellationToken).ConfigureAwait(false);
+                await repo.MarkBlobPermanentAsync(cid, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 }
 

@@ -45,6 +45,8 @@ public sealed partial class FirehoseHub(
     private long _oldest = 1;
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Never disposed: StopAsync may run after the container has disposed the hub (hosts are stopped
+    // again on disposal), and a token source without timers holds nothing to release.
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>The highest sequence number the hub has read.</summary>
@@ -55,12 +57,6 @@ public sealed partial class FirehoseHub(
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public override void Dispose()
-    {
-        _stopping.Dispose();
-        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

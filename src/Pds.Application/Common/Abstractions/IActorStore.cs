@@ -39,6 +39,14 @@ public interface IActorStoreReader
     /// <summary>Counts for checkAccountStatus.</summary>
     Task<RepoStats> GetStatsAsync(CancellationToken cancellationToken = default);
 
+    Task<BlobInfo?> GetBlobAsync(string cid, CancellationToken cancellationToken = default);
+
+    /// <summary>CIDs of stored blobs in CID order after <paramref name="cursor"/>; with <paramref name="sinceRev"/>, only those referenced by records written after it.</summary>
+    Task<IReadOnlyList<string>> ListBlobsAsync(string? sinceRev, string? cursor, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Blobs records reference that are not stored (after an import), in CID order after <paramref name="cursor"/>.</summary>
+    Task<IReadOnlyList<(string Cid, string RecordUri)>> ListMissingBlobsAsync(string? cursor, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Every block of the repository (or only those written after revision <paramref name="sinceRev"/>), streamed.</summary>
     IAsyncEnumerable<(string Cid, byte[] Bytes)> StreamBlocksAsync(string? sinceRev, CancellationToken cancellationToken = default);
 
@@ -59,6 +67,19 @@ public interface IActorStoreTransaction : IActorStoreReader
 
     Task<bool> DeleteRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default);
 
+    Task PutBlobAsync(BlobInfo blob, CancellationToken cancellationToken = default);
+
+    Task MarkBlobPermanentAsync(string cid, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that <paramref name="recordUri"/> references these blobs.</summary>
+    Task AssociateBlobsAsync(string recordUri, IReadOnlyCollection<string> blobCids, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Forgets a record's blob references; returns the blobs no record references any more, except
+    /// those in <paramref name="keep"/> (the record's new version), and removes their rows.
+    /// </summary>
+    Task<IReadOnlyList<string>> DissociateBlobsAsync(string recordUri, IReadOnlyCollection<string> keep, CancellationToken cancellationToken = default);
+
     /// <summary>Moves the repository head to a new commit.</summary>
     Task SetRootAsync(string cid, string rev, CancellationToken cancellationToken = default);
 }
@@ -66,6 +87,9 @@ public interface IActorStoreTransaction : IActorStoreReader
 /// <param name="ExpectedBlobs">Distinct blobs the records reference.</param>
 /// <param name="ImportedBlobs">Of those, the blobs actually stored.</param>
 public sealed record RepoStats(string? RootCid, string? Rev, long Blocks, long Records, long ExpectedBlobs, long ImportedBlobs);
+
+/// <param name="TempKey">Where the bytes wait in temporary storage; null once permanent.</param>
+public sealed record BlobInfo(string Cid, string MimeType, long Size, string? TempKey, DateTime CreatedAt);
 
 public sealed record RepoRootInfo(string Cid, string Rev, DateTime IndexedAt);
 

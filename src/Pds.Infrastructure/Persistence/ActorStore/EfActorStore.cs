@@ -113,6 +113,92 @@ public sealed class EfActorStore : IActorStore
                 .ConfigureAwait(false);
         }
 
+        public async Task<BlobInfo?> GetBlobAsync(string cid, CancellationToken cancellationToken = default) =>
+            await context.Blobs.AsNoTracking()
+                .Where(b => b.Did == did && b.Cid == cid)
+                .Select(b => new BlobInfo(b.Cid, b.MimeType, b.Size, b.TempKey, b.CreatedAt))
+                .SingleOrDefaultAsync(cancellationToken)
+                .ConfigureAwait(false);
+
+        public async Task<IReadOnlyList<string>> ListBlobsAsync(string? sinceRev, string? cursor, int limit, CancellationToken cancellationToken = default)
+        {
+            IQueryable<string> cids;
+            if (sinceRev is null)
+            {
+                cids = context.Blobs.AsNoTracking().Where(b => b.Did == did && b.TempKey == null).Select(b => b.Cid);
+            }
+            else
+            {
+                cids = from rb in context.RecordBlobs.AsNoTracking()
+                       join r in context.Records.AsNoTracking() on new { rb.Did, Uri = rb.RecordUri } equals new { r.Did, r.Uri }
+                       where rb.Did == did && string.Compare(r.RepoRev, sinceRev) > 0
+                       select rb.BlobCid;
+                cids = cids.Distinct();
+            }
+
+            if (cursor is not null)
+            {
+                cids = cids.Where(c => string.Compare(c, cursor) > 0);
+            }
+
+            return await cids.OrderBy(c => c).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public async Task<IReadOnlyList<(string Cid, string RecordUri)>> ListMissingBlobsAsync(string? cursor, int limit, CancellationToken cancellationToken = default)
+        {
+            var query = context.RecordBlobs.AsNoTracking()
+                .Where(rb => rb.Did == did && !context.Blobs.Any(b => b.Did == did && b.Cid == rb.BlobCid && b.TempKey == null));
+            if (cursor is not null)
+            {
+                query = query.Where(rb => string.Compare(rb.BlobCid, cursor) > 0);
+            }
+
+            var rows = await query.OrderBy(rb => rb.BlobCid).ThenBy(rb => rb.RecordUri).Take(limit).Select(rb => new { rb.BlobCid, rb.RecordUri })
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            return rows.Select(r => (r.BlobCid, r.RecordUri)).ToList();
+        }
+
+        public async Task PutBlobAsync(BlobInfo blob, CancellationToken cancellationToken = default)
+        {
+            var exists = await context.Blobs.AnyAsync(b => b.Did == did && b.Cid == blob.Cid, cancellationToken).ConfigureAwait(false);
+            if (!exists)
+            {
+                context.Blobs.Add(new BlobRow { Did = did, Cid = blob.Cid, MimeType = blob.MimeType, Size = blob.Size, TempKey = blob.TempKey, CreatedAt = blob.CreatedAt });
+                await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public Task MarkBlobPermanentAsync(string cid, CancellationToken cancellationToken = default) =>
+            context.Blobs.Where(b => b.Did == did && b.Cid == cid).ExecuteUpdateAsync(u => u.SetProperty(b => b.TempKey, (string?)null), cancellationToken);
+
+        public async Task AssociateBlobsAsync(string recordUri, IReadOnlyCollection<string> blobCids, CancellationToken cancellationToken = default)
+        {
+            foreach (var cid in blobCids.Distinct())
+            {
+                if (!await context.RecordBlobs.AnyAsync(rb => rb.Did == did && rb.BlobCid == cid && rb.RecordUri == recordUri, cancellationToken).ConfigureAwait(false))
+                {
+                    context.RecordBlobs.Add(new RecordBlobRow { Did = did, BlobCid = cid, RecordUri = recordUri });
+                }
+            }
+
+            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public async Task<IReadOnlyList<string>> DissociateBlobsAsync(string recordUri, IReadOnlyCollection<string> keep, CancellationToken cancellationToken = default)
+        {
+            var cids = await context.RecordBlobs.Where(rb => rb.Did == did && rb.RecordUri == recordUri).Select(rb => rb.BlobCid).ToListAsync(cancellationToken).ConfigureAwait(false);
+            if (cids.Count == 0)
+            {
+                return [];
+            }
+
+            await context.RecordBlobs.Where(rb => rb.Did == did && rb.RecordUri == recordUri).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            var stillUsed = await context.RecordBlobs.Where(rb => rb.Did == did && cids.Contains(rb.BlobCid)).Select(rb => rb.BlobCid).Distinct().ToListAsync(cancellationToken).ConfigureAwait(false);
+            var orphans = cids.Except(stillUsed).Except(keep).ToList();
+            await context.Blobs.Where(b => b.Did == did && orphans.Contains(b.Cid)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            return orphans;
+        }
+
         public async Task<RepoStats> GetStatsAsync(CancellationToken cancellationToken = default)
         {
             var root = await GetRootAsync(cancellationToken).ConfigureAwait(false);

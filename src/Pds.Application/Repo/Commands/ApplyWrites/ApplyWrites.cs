@@ -56,7 +56,7 @@ public sealed class ApplyWritesHandler(RepoAccess access, RecordPreparation prep
             return new ApplyWritesOutput(null, []);
         }
 
-        var commit = await transactor.ApplyWritesAsync(account.Did, prepared.Select(p => p.Write).ToList(), command.SwapCommit, cancellationToken).ConfigureAwait(false);
+        var commit = await transactor.ApplyWritesAsync(account.Did, prepared, command.SwapCommit, cancellationToken).ConfigureAwait(false);
         var results = prepared.Select(p => p.Write switch
         {
             RepoCreate c => new ApplyWritesResult(Prefix + "createResult", p.Uri.ToString(), c.Cid.ToString(), RepoAccess.StatusName(p.ValidationStatus)),

@@ -36,7 +36,7 @@ public sealed class CreateRecordHandler(RepoAccess access, RecordPreparation pre
         var did = Did.Parse(account.Did);
         var write = preparation.PrepareCreate(did, command.Collection, command.Rkey, command.Record, command.Validate);
         RecordPreparation.ParseCid(command.SwapCommit, "swapCommit");
-        var commit = await transactor.ApplyWritesAsync(account.Did, [write.Write], command.SwapCommit, cancellationToken).ConfigureAwait(false);
+        var commit = await transactor.ApplyWritesAsync(account.Did, [write], command.SwapCommit, cancellationToken).ConfigureAwait(false);
         var create = (Domain.Repo.RepoCreate)write.Write;
         return new CreateRecordOutput(write.Uri.ToString(), create.Cid.ToString(), CommitMeta.From(commit), RepoAccess.StatusName(write.ValidationStatus));
     }

@@ -48,7 +48,7 @@ public sealed class DeleteRecordHandler(RepoAccess access, RecordPreparation pre
             return new DeleteRecordOutput(null);
         }
 
-        var commit = await transactor.ApplyWritesAsync(account.Did, [write.Write], command.SwapCommit, cancellationToken).ConfigureAwait(false);
+        var commit = await transactor.ApplyWritesAsync(account.Did, [write], command.SwapCommit, cancellationToken).ConfigureAwait(false);
         return new DeleteRecordOutput(CommitMeta.From(commit));
     }
 }

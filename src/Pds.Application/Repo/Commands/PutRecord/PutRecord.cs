@@ -72,7 +72,7 @@ public sealed class PutRecordHandler(RepoAccess access, RecordPreparation prepar
             return new PutRecordOutput(write.Uri.ToString(), cid.ToString(), null, RepoAccess.StatusName(write.ValidationStatus));
         }
 
-        var commit = await transactor.ApplyWritesAsync(account.Did, [write.Write], command.SwapCommit, cancellationToken).ConfigureAwait(false);
+        var commit = await transactor.ApplyWritesAsync(account.Did, [write], command.SwapCommit, cancellationToken).ConfigureAwait(false);
         return new PutRecordOutput(write.Uri.ToString(), cid.ToString(), CommitMeta.From(commit), RepoAccess.StatusName(write.ValidationStatus));
     }
 }
