@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
 using Pds.Infrastructure.Blobs;
+using Pds.Infrastructure.Configuration;
 using Pds.Infrastructure.Firehose;
 using Pds.Infrastructure.Identity;
 using Pds.Infrastructure.Identity.EmbeddedPlc;
@@ -56,7 +57,9 @@ public static class DependencyInjection
         services.AddSingleton(sp => new RepoKeyEncryption(new KeyEncryption(
             Convert.FromHexString(sp.GetRequiredService<PdsOptions>().Secrets.RepoSigningKeyEncryptionKeyHex))));
         services.AddSingleton<IMailer, FileMailer>();
-        services.AddSingleton<IBlobStore>(sp => new DiskBlobStore(sp.GetRequiredService<PdsOptions>().Blobstore));
+        services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<PdsOptions>().Blobstore is { Kind: BlobstoreKind.Disk } disk
+            ? new DiskBlobStore(disk)
+            : throw new PdsConfigurationException(PdsConfigurationKeys.Blobstore, "s3 is not available in this version; use disk"));
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<EmbeddedPlcDirectory>();
         services.AddIdentityResolution();

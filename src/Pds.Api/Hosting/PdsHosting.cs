@@ -105,6 +105,7 @@ internal static class PdsHosting
         try
         {
             app.Services.GetRequiredService<PdsOptions>();
+            app.Services.GetRequiredService<IBlobStore>();
             return true;
         }
         catch (PdsConfigurationException e)

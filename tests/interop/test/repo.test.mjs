@@ -77,3 +77,25 @@ test('writing to another account\'s repository is refused', async () => {
     (err) => err instanceof XRPCError && err.status === 401,
   )
 })
+
+test('uploadBlob, a record referencing it, then getBlob and listBlobs through @atproto/api', async () => {
+  const { agent: a, did } = await newAccount('uploader')
+  const bytes = new Uint8Array(4096)
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+  for (let i = 8; i < bytes.length; i++) bytes[i] = (i * 31) & 0xff
+  const uploaded = await a.uploadBlob(bytes, { encoding: 'image/png' })
+  assert.equal(uploaded.data.blob.mimeType, 'image/png')
+  assert.equal(uploaded.data.blob.size, bytes.length)
+
+  await a.com.atproto.repo.putRecord({
+    repo: did,
+    collection: 'app.bsky.actor.profile',
+    rkey: 'self',
+    record: { $type: 'app.bsky.actor.profile', displayName: 'With avatar', avatar: uploaded.data.blob },
+  })
+  const cid = uploaded.data.blob.ref.toString()
+  const got = await agent().com.atproto.sync.getBlob({ did, cid })
+  assert.deepEqual(new Uint8Array(got.data), bytes)
+  const listed = await agent().com.atproto.sync.listBlobs({ did })
+  assert.deepEqual(listed.data.cids, [cid])
+})
