@@ -1,5 +1,6 @@
 using Mediator;
 using Pds.Api.Auth;
+using Pds.Application.Repo.Commands.ImportRepo;
 using Pds.Application.Repo.Commands.UploadBlob;
 using Pds.Application.Repo.Queries.ListMissingBlobs;
 using Pds.Application.Sync.Queries.GetBlob;
@@ -27,7 +28,25 @@ internal static class BlobEndpoints
                 new UploadBlobCommand(context.Request.Body, context.Request.ContentType, context.Request.ContentLength),
                 context.RequestAborted).ConfigureAwait(false);
             return TypedResults.Ok(output);
-        }).RequireAuth(AuthRequirement.Standard.Active());
+        }).RequireAuth(AuthRequirement.Standard with { CheckTakedown = true }); // deactivated accounts upload blobs while migrating in
+
+        methods.Add("com.atproto.repo.importRepo", HttpMethods.Post);
+        x.MapPost("/xrpc/com.atproto.repo.importRepo", async (HttpContext context, ISender sender) =>
+        {
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = ImportRepoHandler.MaxImportBytes;
+            }
+
+            var contentType = context.Request.ContentType?.Split(';', 2)[0].Trim();
+            if (!string.Equals(contentType, "application/vnd.ipld.car", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Pds.Application.Common.Errors.XrpcException.InvalidRequest($"Wrong request encoding (Content-Type): {contentType}");
+            }
+
+            await sender.Send(new ImportRepoCommand(context.Request.Body, context.Request.ContentLength), context.RequestAborted).ConfigureAwait(false);
+            return Results.Ok();
+        }).RequireAuth(AuthRequirement.Full with { CheckTakedown = true });
 
         methods.Add("com.atproto.sync.getBlob", HttpMethods.Get);
         x.MapGet("/xrpc/com.atproto.sync.getBlob", async ([AsParameters] GetBlobQuery query, HttpContext context, ISender sender) =>

@@ -41,6 +41,9 @@ public interface IActorStoreReader
 
     Task<BlobInfo?> GetBlobAsync(string cid, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether any record of this repository references the blob.</summary>
+    Task<bool> IsBlobReferencedAsync(string cid, CancellationToken cancellationToken = default);
+
     /// <summary>CIDs of stored blobs in CID order after <paramref name="cursor"/>; with <paramref name="sinceRev"/>, only those referenced by records written after it.</summary>
     Task<IReadOnlyList<string>> ListBlobsAsync(string? sinceRev, string? cursor, int limit, CancellationToken cancellationToken = default);
 
@@ -79,6 +82,9 @@ public interface IActorStoreTransaction : IActorStoreReader
     /// those in <paramref name="keep"/> (the record's new version), and removes their rows.
     /// </summary>
     Task<IReadOnlyList<string>> DissociateBlobsAsync(string recordUri, IReadOnlyCollection<string> keep, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes every block, record and record-to-blob reference of the repository (before an import replaces it).</summary>
+    Task ClearRepositoryAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Moves the repository head to a new commit.</summary>
     Task SetRootAsync(string cid, string rev, CancellationToken cancellationToken = default);

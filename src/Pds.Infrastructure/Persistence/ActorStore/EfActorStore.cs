@@ -120,6 +120,9 @@ public sealed class EfActorStore : IActorStore
                 .SingleOrDefaultAsync(cancellationToken)
                 .ConfigureAwait(false);
 
+        public Task<bool> IsBlobReferencedAsync(string cid, CancellationToken cancellationToken = default) =>
+            context.RecordBlobs.AnyAsync(rb => rb.Did == did && rb.BlobCid == cid, cancellationToken);
+
         public async Task<IReadOnlyList<string>> ListBlobsAsync(string? sinceRev, string? cursor, int limit, CancellationToken cancellationToken = default)
         {
             IQueryable<string> cids;
@@ -197,6 +200,13 @@ public sealed class EfActorStore : IActorStore
             var orphans = cids.Except(stillUsed).Except(keep).ToList();
             await context.Blobs.Where(b => b.Did == did && orphans.Contains(b.Cid)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
             return orphans;
+        }
+
+        public async Task ClearRepositoryAsync(CancellationToken cancellationToken = default)
+        {
+            await context.RecordBlobs.Where(r => r.Did == did).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            await context.Records.Where(r => r.Did == did).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            await context.RepoBlocks.Where(r => r.Did == did).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
         public async Task<RepoStats> GetStatsAsync(CancellationToken cancellationToken = default)

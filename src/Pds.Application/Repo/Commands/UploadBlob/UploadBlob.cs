@@ -58,6 +58,14 @@ public sealed class UploadBlobHandler(IRequestContext request, IBlobStore store,
                 if (existing is null)
                 {
                     await repo.PutBlobAsync(new BlobInfo(temp.Cid, mime, temp.Size, temp.TempKey, clock.GetUtcNow().UtcDateTime), ct).ConfigureAwait(false);
+
+                    // A blob an (imported) record already references is needed at once: a migration
+                    // uploads the blobs listMissingBlobs names after importing the repository.
+                    if (await repo.IsBlobReferencedAsync(temp.Cid, ct).ConfigureAwait(false))
+                    {
+                        await store.MakePermanentAsync(did, temp.TempKey, temp.Cid, ct).ConfigureAwait(false);
+                        await repo.MarkBlobPermanentAsync(temp.Cid, ct).ConfigureAwait(false);
+                    }
                 }
                 else if (existing.TempKey is null)
                 {

@@ -1,0 +1,111 @@
+using Mediator;
+using Pds.Application.Common.Abstractions;
+using Pds.Application.Common.Errors;
+using Pds.Domain.Data;
+using Pds.Domain.Events;
+using Pds.Domain.Repo;
+using Pds.Domain.Repo.Car;
+using Pds.Domain.Repo.Mst;
+
+namespace Pds.Application.Repo.Commands.ImportRepo;
+
+/// <summary>com.atproto.repo.importRepo: a whole-repository CAR, as a migrating account brings it.</summary>
+public sealed record ImportRepoCommand(Stream Car, long? ContentLength) : ICommand<Unit>;
+
+/// <summary>
+/// Replaces the account's repository with the imported one, all or nothing. The CAR must have one
+/// root, a commit for this account, and every MST node and record the commit reaches; the records
+/// are indexed and their blob references recorded, so listMissingBlobs then names the blobs to
+/// upload. The imported commit becomes the head as signed (by the previous server's key): the next
+/// write here signs a new one. An active account announces the new state with <c>#sync</c>.
+/// </summary>
+public sealed class ImportRepoHandler(IRequestContext request, IAccountStore accounts, IActorStore actors, ISequencer sequencer, TimeProvider clock)
+    : ICommandHandler<ImportRepoCommand, Unit>
+{
+    /// <summary>Largest CAR accepted.</summary>
+    public const long MaxImportBytes = 256L * 1024 * 1024;
+
+    public async ValueTask<Unit> Handle(ImportRepoCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var did = request.Credentials!.RequireDid();
+        if (command.ContentLength > MaxImportBytes)
+        {
+            throw new XrpcException(413, XrpcErrorNames.PayloadTooLarge, $"Repository CARs are limited to {MaxImportBytes} bytes");
+        }
+
+        RepoCarContents contents;
+        try
+        {
+            contents = await RepoCar.ReadAsync(command.Car, new CarLimits { MaxTotalBytes = MaxImportBytes }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CarException e)
+        {
+            throw XrpcException.InvalidRequest($"Invalid repository CAR: {e.Message}");
+        }
+
+        if (contents.Commit.Did.ToString() != did)
+        {
+            throw XrpcException.InvalidRequest($"The repository belongs to {contents.Commit.Did}, not {did}");
+        }
+
+        // Walk the whole tree before touching storage: anything missing or malformed refuses the import.
+        var records = new List<(MstEntry Entry, LexMap Record, ReadOnlyMemory<byte> Bytes)>();
+        try
+        {
+            var tree = MstTree.Load(contents.Blocks, contents.Commit.Data);
+            await foreach (var entry in tree.WalkAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!contents.Blocks.TryGet(entry.Value, out var bytes))
+                {
+                    throw XrpcException.InvalidRequest($"Missing record block for {entry.Key}");
+                }
+
+                var slash = entry.Key.IndexOf('/', StringComparison.Ordinal);
+                if (slash <= 0 || !Domain.Syntax.Nsid.IsValid(entry.Key.AsSpan(0, slash)) || !Domain.Syntax.RecordKey.IsValid(entry.Key.AsSpan(slash + 1)))
+                {
+                    throw XrpcException.InvalidRequest($"Invalid record path {entry.Key}");
+                }
+
+                records.Add((entry, DagCbor.DecodeMap(bytes), bytes));
+            }
+        }
+        catch (Exception e) when (e is MissingBlockException or DataModelException or MstException or InvalidCommitException)
+        {
+            throw XrpcException.InvalidRequest($"Invalid repository: {e.Message}");
+        }
+
+        var account = await accounts.GetByDidAsync(did, cancellationToken).ConfigureAwait(false);
+        var rev = contents.Commit.Rev.ToString();
+        await actors.TransactAsync(
+            did,
+            async (repo, ct) =>
+            {
+                await repo.ClearRepositoryAsync(ct).ConfigureAwait(false);
+                await repo.PutBlocksAsync(contents.Blocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value)), rev, ct).ConfigureAwait(false);
+                foreach (var (entry, record, _) in records)
+                {
+                    var slash = entry.Key.IndexOf('/', StringComparison.Ordinal);
+                    var collection = entry.Key[..slash];
+                    var rkey = entry.Key[(slash + 1)..];
+                    var uri = $"at://{did}/{entry.Key}";
+                    await repo.PutRecordAsync(collection, rkey, uri, entry.Value.ToString(), rev, ct).ConfigureAwait(false);
+                    var blobs = BlobRef.FindAll(record).Select(b => b.Ref.ToString()).Distinct().ToList();
+                    if (blobs.Count > 0)
+                    {
+                        await repo.AssociateBlobsAsync(uri, blobs, ct).ConfigureAwait(false);
+                    }
+                }
+
+                await repo.SetRootAsync(contents.CommitCid.ToString(), rev, ct).ConfigureAwait(false);
+                if (account is { IsActive: true })
+                {
+                    await sequencer.AppendAsync(SyncEvent.FromCommit(contents.Commit.Did, contents.Commit, clock.GetUtcNow()), ct).ConfigureAwait(false);
+                }
+
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return Unit.Value;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Pds.Application.Common.Configuration;
+using Pds.Domain.Auth;
+using Pds.Domain.Crypto;
+using Pds.Domain.Data;
+using Pds.Domain.Identity;
+using Pds.Domain.Repo;
+using Pds.Domain.Repo.Car;
+using Pds.Domain.Syntax;
+
+namespace Pds.Api.Tests.Xrpc.Repo;
+
+/// <summary>Migration into this server: a deactivated account, importRepo, then the missing blobs.</summary>
+public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsApiFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    /// <summary>An identity hosted "elsewhere" with a repository of posts and a profile whose avatar is a blob.</summary>
+    private async Task<(string Did, string AccessJwt, byte[] Car, byte[] Avatar, Cid AvatarCid)> MigratingAccountAsync(int posts)
+    {
+        using var oldKey = Secp256k1Keypair.Generate();
+        using var rotation = Secp256k1Keypair.Generate();
+        var handle = XrpcClient.NewHandle("migrant");
+        var genesis = PlcOperation.CreateAtprotoGenesis([rotation.DidKey()], oldKey.DidKey(), handle, "https://old-pds.example.com").Sign(rotation);
+        var did = PlcDid.Derive(genesis);
+        (await _client.PostAsync($"/plc/{did}", new StringContent(genesis.ToJson(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+        var avatar = new byte[3000];
+        RandomNumberGenerator.Fill(avatar);
+        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(avatar, 0);
+        var avatarCid = Cid.ForRaw(avatar);
+        var creates = new List<RepoCreate>
+        {
+            RepoCreate.FromRecord(Nsid.Parse("app.bsky.actor.profile"), RecordKey.Self, LexValue.Map(
+                ("$type", "app.bsky.actor.profile"),
+                ("displayName", "Migrant"),
+                ("avatar", new BlobRef(avatarCid, "image/png", avatar.Length).ToLex()))),
+        };
+        for (var i = 0; i < posts; i++)
+        {
+            creates.Add(RepoCreate.FromRecord(Nsid.Parse("app.bsky.feed.post"), RecordKey.Parse(TidClock.Shared.Next().ToString()), LexValue.Map(
+                ("$type", "app.bsky.feed.post"), ("text", $"old post {i}"), ("createdAt", "2026-01-01T00:00:00.000Z"))));
+        }
+
+        var data = await RepoWriter.CreateAsync(Did.Parse(did), oldKey, creates, TidClock.Shared.Next());
+        var car = CarWriter.ToArray([data.Cid], data.NewBlocks);
+
+        var serviceDid = factory.Services.GetRequiredService<PdsOptions>().Service.Did;
+        var token = ServiceAuthJwt.Create(oldKey, did, serviceDid, "com.atproto.server.createAccount");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.server.createAccount")
+        {
+            Content = JsonContent.Create(new { handle, did, email = $"{handle}@example.com", password = "pw-123456" }),
+            Headers = { Authorization = new("Bearer", token) },
+        };
+        var created = await (await _client.SendAsync(request)).ReadOkJsonAsync();
+        return (did, created.GetProperty("accessJwt").GetString()!, car, avatar, avatarCid);
+    }
+
+    private Task<HttpResponseMessage> ImportAsync(string accessJwt, byte[] car)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.repo.importRepo") { Content = new ByteArrayContent(car) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.ipld.car");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessJwt);
+        return _client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task ImportRepo_WholeRepository_IndexedAndMissingBlobsListedUntilUploaded()
+    {
+        var (did, access, car, avatar, avatarCid) = await MigratingAccountAsync(12);
+        Assert.Equal(HttpStatusCode.OK, (await ImportAsync(access, car)).StatusCode);
+
+        var posts = await (await _client.GetAsync($"com.atproto.repo.listRecords?repo={did}&collection=app.bsky.feed.post&limit=100", null)).ReadOkJsonAsync();
+        Assert.Equal(12, posts.GetProperty("records").GetArrayLength());
+        var status = await (await _client.GetAsync("com.atproto.server.checkAccountStatus", access)).ReadOkJsonAsync();
+        Assert.Equal(13, status.GetProperty("indexedRecords").GetInt64());
+        Assert.Equal(1, status.GetProperty("expectedBlobs").GetInt64());
+        Assert.Equal(0, status.GetProperty("importedBlobs").GetInt64());
+
+        var missing = await (await _client.GetAsync("com.atproto.repo.listMissingBlobs", access)).ReadOkJsonAsync();
+        var entry = Assert.Single(missing.GetProperty("blobs").EnumerateArray());
+        Assert.Equal(avatarCid.ToString(), entry.GetProperty("cid").GetString());
+        Assert.Equal($"at://{did}/app.bsky.actor.profile/self", entry.GetProperty("recordUri").GetString());
+
+        var upload = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.repo.uploadBlob") { Content = new ByteArrayContent(avatar) };
+        upload.Content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", access);
+        await (await _client.SendAsync(upload)).ReadOkJsonAsync();
+
+        missing = await (await _client.GetAsync("com.atproto.repo.listMissingBlobs", access)).ReadOkJsonAsync();
+        Assert.Equal(0, missing.GetProperty("blobs").GetArrayLength());
+        status = await (await _client.GetAsync("com.atproto.server.checkAccountStatus", access)).ReadOkJsonAsync();
+        Assert.Equal(1, status.GetProperty("importedBlobs").GetInt64());
+    }
+
+    [Fact]
+    public async Task ImportRepo_GarbageOrTruncated_400AndNothingHalfImported()
+    {
+        var (did, access, car, _, _) = await MigratingAccountAsync(20);
+        Assert.Equal(HttpStatusCode.OK, (await ImportAsync(access, car)).StatusCode);
+
+        await XrpcPipelineTests.AssertXrpcErrorAsync(await ImportAsync(access, Encoding.UTF8.GetBytes("not a car at all")), HttpStatusCode.BadRequest, "InvalidRequest");
+        await XrpcPipelineTests.AssertXrpcErrorAsync(await ImportAsync(access, car[..(car.Length / 2)]), HttpStatusCode.BadRequest, "InvalidRequest");
+
+        // A CAR missing one record block is refused whole.
+        var (roots, blocks) = await CarReader.ReadAllAsync(car);
+        var commit = Commit.Decode(blocks.TryGet(roots[0], out var c) ? c : throw new InvalidOperationException());
+        var firstRecord = (await Pds.Domain.Repo.Mst.MstTree.Load(blocks, commit.Data).ListAsync(limit: 1))[0].Value;
+        var partial = new BlockMap();
+        foreach (var (cid, bytes) in blocks)
+        {
+            if (cid != firstRecord)
+            {
+                partial.Set(cid, bytes);
+            }
+        }
+
+        await XrpcPipelineTests.AssertXrpcErrorAsync(await ImportAsync(access, CarWriter.ToArray(roots, partial)), HttpStatusCode.BadRequest, "InvalidRequest");
+
+        var posts = await (await _client.GetAsync($"com.atproto.repo.listRecords?repo={did}&collection=app.bsky.feed.post&limit=100", null)).ReadOkJsonAsync();
+        Assert.Equal(20, posts.GetProperty("records").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ImportRepo_SomeoneElsesRepository_400()
+    {
+        var (_, access, _, _, _) = await MigratingAccountAsync(1);
+        var (_, _, otherCar, _, _) = await MigratingAccountAsync(1);
+        await XrpcPipelineTests.AssertXrpcErrorAsync(await ImportAsync(access, otherCar), HttpStatusCode.BadRequest, "InvalidRequest");
+    }
+}
