@@ -10,6 +10,9 @@ public class PdsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly TestDatabase _database = new();
 
+    /// <summary>The database settings the server runs with (its own fresh database unless overridden).</summary>
+    public virtual IReadOnlyDictionary<string, string> DatabaseSettings => _database.Settings;
+
     /// <summary>Settings added on top of the database's; subclasses override.</summary>
     protected virtual IReadOnlyDictionary<string, string> ExtraSettings { get; } = new Dictionary<string, string>();
 
@@ -54,7 +57,7 @@ public class PdsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        foreach (var (key, value) in _database.Settings)
+        foreach (var (key, value) in DatabaseSettings)
         {
             builder.UseSetting(key, value);
         }
