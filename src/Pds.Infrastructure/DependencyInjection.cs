@@ -44,6 +44,8 @@ public static class DependencyInjection
         services.AddSingleton<FirehoseHub>();
         services.AddHostedService(sp => sp.GetRequiredService<FirehoseHub>());
         services.AddHostedService<PostgresSequencerListener>();
+        services.AddSingleton<TempBlobJanitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<TempBlobJanitor>());
         services.AddScoped<PdsDatabase>();
         services.AddScoped<IUnitOfWork>(sp => sp.GetRequiredService<PdsDatabase>());
         services.AddScoped<ISequencer, EfSequencer>();

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Pds.Domain.Data;
 
 namespace Pds.Api.Tests.Xrpc.Repo;
@@ -123,6 +125,32 @@ public sealed class BlobTests(BlobLimitFactory factory) : IClassFixture<BlobLimi
 
         var after = Directory.Exists(tmp) ? Directory.GetFiles(tmp).ToHashSet() : [];
         Assert.Empty(after.Except(before));
+    }
+
+    [Fact]
+    public async Task StaleUpload_NoRecordTookItUp_ExpiresAfterADay()
+    {
+        var account = await _client.CreateAccountAsync();
+        var blob = await UploadAsync(account, Png(1000));
+        var cid = blob.GetProperty("ref").GetProperty("$link").GetString();
+        var janitor = factory.Services.GetRequiredService<Pds.Infrastructure.Blobs.TempBlobJanitor>();
+
+        // A fresh upload survives a sweep.
+        await janitor.RunOnceAsync();
+        Assert.NotNull(await factory.WithScopeAsync(sp => sp.GetRequiredService<Pds.Application.Common.Abstractions.IActorStore>().ReadAsync(account.Did, (r, ct) => r.GetBlobAsync(cid!, ct))));
+
+        // Two days later it is gone, row and file, and a record can no longer reference it.
+        await factory.WithScopeAsync(sp => sp.GetRequiredService<Pds.Infrastructure.Persistence.PdsDbContext>().Blobs
+            .Where(b => b.Cid == cid)
+            .ExecuteUpdateAsync(u => u.SetProperty(b => b.CreatedAt, DateTime.UtcNow.AddDays(-2))));
+        foreach (var file in Directory.GetFiles(Path.Combine(factory.DataDirectory, "tmp")))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddDays(-2));
+        }
+
+        Assert.True(await janitor.RunOnceAsync() >= 1);
+        Assert.Empty(Directory.GetFiles(Path.Combine(factory.DataDirectory, "tmp")));
+        await XrpcPipelineTests.AssertXrpcErrorAsync(await SetAvatarAsync(account, blob), HttpStatusCode.BadRequest, "BlobNotFound");
     }
 
     [Fact]

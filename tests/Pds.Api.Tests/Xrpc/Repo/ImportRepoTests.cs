@@ -134,3 +134,27 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
         await XrpcPipelineTests.AssertXrpcErrorAsync(await ImportAsync(access, otherCar), HttpStatusCode.BadRequest, "InvalidRequest");
     }
 }
+
+/// <summary>A server that does not take imports.</summary>
+public sealed class NoImportsFactory : PdsApiFactory
+{
+    protected override IReadOnlyDictionary<string, string> ExtraSettings { get; } = new Dictionary<string, string>
+    {
+        ["PDS_ACCEPTING_REPO_IMPORTS"] = "false",
+    };
+}
+
+public sealed class ImportRepoRefusedTests(NoImportsFactory factory) : IClassFixture<NoImportsFactory>
+{
+    [Fact]
+    public async Task ImportRepo_ServiceNotAcceptingImports_400()
+    {
+        var client = factory.CreateClient();
+        var account = await client.CreateAccountAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.repo.importRepo") { Content = new ByteArrayContent([1, 2, 3]) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.ipld.car");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", account.AccessJwt);
+        var body = await XrpcPipelineTests.AssertXrpcErrorAsync(await client.SendAsync(request), HttpStatusCode.BadRequest, "InvalidRequest");
+        Assert.Contains("not accepting", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}

@@ -19,7 +19,7 @@ public sealed record ImportRepoCommand(Stream Car, long? ContentLength) : IComma
 /// upload. The imported commit becomes the head as signed (by the previous server's key): the next
 /// write here signs a new one. An active account announces the new state with <c>#sync</c>.
 /// </summary>
-public sealed class ImportRepoHandler(IRequestContext request, IAccountStore accounts, IActorStore actors, ISequencer sequencer, TimeProvider clock)
+public sealed class ImportRepoHandler(IRequestContext request, IAccountStore accounts, IActorStore actors, ISequencer sequencer, Common.Configuration.PdsOptions options, TimeProvider clock)
     : ICommandHandler<ImportRepoCommand, Unit>
 {
     /// <summary>Largest CAR accepted.</summary>
@@ -29,6 +29,11 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
     {
         ArgumentNullException.ThrowIfNull(command);
         var did = request.Credentials!.RequireDid();
+        if (!options.Service.AcceptingRepoImports)
+        {
+            throw XrpcException.InvalidRequest("Service is not accepting repo imports");
+        }
+
         if (command.ContentLength > MaxImportBytes)
         {
             throw new XrpcException(413, XrpcErrorNames.PayloadTooLarge, $"Repository CARs are limited to {MaxImportBytes} bytes");
