@@ -213,4 +213,10 @@ public interface IEmailTokenStore
 
     /// <summary>Checks a token presented without an account and, when valid, consumes it and returns its account.</summary>
     Task<(EmailTokenCheck Check, string? Did)> ConsumeAnyAsync(EmailTokenPurpose purpose, string token, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Discards every outstanding token of the account, whatever its purpose: tokens were mailed to
+    /// an address the account no longer has, so none may be used any more.
+    /// </summary>
+    Task DeleteAllAsync(string did, CancellationToken cancellationToken = default);
 }

@@ -113,6 +113,8 @@ public sealed class UpdateEmailHandler(IRequestContext request, IAccountStore ac
             throw XrpcException.InvalidRequest("This email address is already in use, please use a different email.");
         }
 
+        // Codes mailed to the old address (a password reset, say) must not outlive the change.
+        await tokens.DeleteAllAsync(did, cancellationToken).ConfigureAwait(false);
         return Unit.Value;
     }
 }

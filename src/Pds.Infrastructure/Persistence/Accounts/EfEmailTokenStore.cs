@@ -45,6 +45,15 @@ public sealed class EfEmailTokenStore(PdsDatabase database, TimeProvider clock) 
     public Task<(EmailTokenCheck Check, string? Did)> ConsumeAnyAsync(EmailTokenPurpose purpose, string token, CancellationToken cancellationToken = default) =>
         ConsumeWhereAsync(purpose, token, null, cancellationToken);
 
+    public Task DeleteAllAsync(string did, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(
+            async ct =>
+            {
+                await Context.EmailTokens.Where(t => t.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+
     private Task<(EmailTokenCheck Check, string? Did)> ConsumeWhereAsync(EmailTokenPurpose purpose, string token, string? did, CancellationToken cancellationToken)
     {
         var purposeName = Name(purpose);

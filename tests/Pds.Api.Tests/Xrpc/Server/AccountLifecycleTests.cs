@@ -167,6 +167,22 @@ public sealed class AccountLifecycleTests(PdsApiFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task UpdateEmail_InvalidatesCodesMailedToTheOldAddress()
+    {
+        var account = await _client.CreateAccountAsync();
+        await _client.PostAsync("com.atproto.server.requestPasswordReset", new { email = account.Email }, null);
+        var resetToken = factory.LatestMailToken(account.Email, "password");
+        Assert.NotNull(resetToken);
+
+        var newEmail = $"moved-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync("com.atproto.server.updateEmail", new { email = newEmail }, account.AccessJwt)).StatusCode);
+
+        await XrpcPipelineTests.AssertXrpcErrorAsync(
+            await _client.PostAsync("com.atproto.server.resetPassword", new { token = resetToken, password = "stolen-password" }, null), HttpStatusCode.BadRequest, "InvalidToken");
+        await (await _client.PostAsJsonAsync("/xrpc/com.atproto.server.createSession", new { identifier = account.Handle, password = account.Password })).ReadOkJsonAsync();
+    }
+
+    [Fact]
     public async Task UpdateEmail_TakenAddress_400()
     {
         var alice = await _client.CreateAccountAsync();
