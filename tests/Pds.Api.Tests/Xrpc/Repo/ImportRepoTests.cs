@@ -127,6 +127,74 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
     }
 
     [Fact]
+    public async Task ImportRepo_MalformedCarsOrCbor_400AndRepositoryUnchanged()
+    {
+        var (did, access, car, _, _) = await MigratingAccountAsync(5);
+        Assert.Equal(HttpStatusCode.OK, (await ImportAsync(access, car)).StatusCode);
+        // The account is still deactivated (migrating): its head shows in checkAccountStatus.
+        var head = await (await _client.GetAsync("com.atproto.server.checkAccountStatus", access)).ReadOkJsonAsync();
+
+        var (roots, blocks) = await CarReader.ReadAllAsync(car);
+        var commitBytes = blocks.TryGet(roots[0], out var c) ? c : throw new InvalidOperationException();
+        var commit = Commit.Decode(commitBytes);
+        var aRecord = (await Pds.Domain.Repo.Mst.MstTree.Load(blocks, commit.Data).ListAsync(limit: 1))[0].Value;
+
+        BlockMap With(Cid cid, ReadOnlyMemory<byte> bytes)
+        {
+            var copy = new BlockMap();
+            foreach (var (k, v) in blocks)
+            {
+                copy.Set(k, k == cid ? bytes : v);
+            }
+
+            return copy;
+        }
+
+        // A block whose bytes do not hash to its CID.
+        var tampered = blocks.TryGet(aRecord, out var recordBytes) ? recordBytes.ToArray() : throw new InvalidOperationException();
+        tampered[^1] ^= 0x01;
+        // The commit re-encoded as an indefinite-length map: valid CBOR, not DAG-CBOR.
+        var indefinite = new byte[commitBytes.Length + 1];
+        commitBytes.Span.CopyTo(indefinite);
+        Assert.Equal(0xA0, indefinite[0] & 0xE0);
+        indefinite[0] = 0xBF;
+        indefinite[^1] = 0xFF;
+        var indefiniteCid = Cid.ForDagCbor(indefinite);
+        var indefiniteBlocks = new BlockMap();
+        indefiniteBlocks.AddAll(blocks);
+        indefiniteBlocks.Set(indefiniteCid, indefinite);
+
+        var cases = new Dictionary<string, byte[]>
+        {
+            ["empty body"] = [],
+            ["block bytes not matching their CID"] = CarWriter.ToArray(roots, With(aRecord, tampered)),
+            ["commit not in canonical DAG-CBOR"] = CarWriter.ToArray([indefiniteCid], indefiniteBlocks),
+            ["no root"] = CarWriter.ToArray([], blocks),
+            ["root that is not a commit"] = CarWriter.ToArray([aRecord], blocks),
+            ["header that is not CBOR"] = [.. new byte[] { 0x05, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }, .. car[10..]],
+            ["block length beyond the end"] = [.. car, 0xFF, 0xFF, 0x03],
+        };
+        foreach (var (name, bytes) in cases)
+        {
+            var response = await ImportAsync(access, bytes);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            await XrpcPipelineTests.AssertXrpcErrorAsync(response, HttpStatusCode.BadRequest, "InvalidRequest");
+        }
+
+        // The wrong encoding is refused before anything is read.
+        var wrongType = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.repo.importRepo") { Content = new ByteArrayContent(car) };
+        wrongType.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        wrongType.Headers.Authorization = new AuthenticationHeaderValue("Bearer", access);
+        await XrpcPipelineTests.AssertXrpcErrorAsync(await _client.SendAsync(wrongType), HttpStatusCode.BadRequest, "InvalidRequest");
+
+        var after = await (await _client.GetAsync("com.atproto.server.checkAccountStatus", access)).ReadOkJsonAsync();
+        Assert.Equal(head.GetProperty("repoCommit").GetString(), after.GetProperty("repoCommit").GetString());
+        Assert.Equal(head.GetProperty("repoRev").GetString(), after.GetProperty("repoRev").GetString());
+        var posts = await (await _client.GetAsync($"com.atproto.repo.listRecords?repo={did}&collection=app.bsky.feed.post&limit=100", null)).ReadOkJsonAsync();
+        Assert.Equal(5, posts.GetProperty("records").GetArrayLength());
+    }
+
+    [Fact]
     public async Task ImportRepo_SomeoneElsesRepository_400()
     {
         var (_, access, _, _, _) = await MigratingAccountAsync(1);
