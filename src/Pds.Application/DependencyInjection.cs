@@ -50,6 +50,27 @@ public static class DependencyInjection
         services.AddScoped<Sync.SyncAccess>();
         services.AddScoped<Server.Lifecycle.IdentityCheck>();
         services.AddSingleton<Server.Lifecycle.InviteCodeFactory>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<PdsOptions>();
+            return new OAuth.OAuthSettings
+            {
+                Issuer = options.Service.PublicUrl.GetLeftPart(UriPartial.Authority),
+                Audience = options.Service.Did,
+                AllowLoopbackClientMetadata = options.Service.OAuthLoopbackClientMetadata,
+            };
+        });
+        services.AddSingleton(sp => new OAuth.DpopNonces(
+            System.Text.Encoding.UTF8.GetBytes(sp.GetRequiredService<PdsOptions>().Secrets.DpopSecret),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.AddSingleton(sp => new OAuth.OAuthAccessTokens(
+            System.Security.Cryptography.HMACSHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(sp.GetRequiredService<PdsOptions>().Secrets.JwtSecret),
+                "oauth access token"u8),
+            sp.GetRequiredService<OAuth.OAuthSettings>()));
+        services.AddSingleton<OAuth.OAuthClientResolver>();
+        services.AddScoped<OAuth.OAuthProvider>();
+        services.AddScoped<OAuth.OAuthSignIn>();
         return services;
     }
 }

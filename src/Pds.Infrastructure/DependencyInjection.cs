@@ -56,6 +56,9 @@ public static class DependencyInjection
         services.AddScoped<IAppPasswordStore, EfAppPasswordStore>();
         services.AddScoped<IInviteCodeStore, EfInviteCodeStore>();
         services.AddScoped<IEmailTokenStore, EfEmailTokenStore>();
+        services.AddScoped<Pds.Application.OAuth.IOAuthStore, OAuth.EfOAuthStore>();
+        services.AddSingleton<Pds.Application.OAuth.IReplayStore, OAuth.MemoryReplayStore>();
+        services.AddSingleton<Pds.Application.OAuth.IOAuthDocumentFetcher, OAuth.SafeDocumentFetcher>();
         services.AddSingleton(sp => new RepoKeyEncryption(new KeyEncryption(
             Convert.FromHexString(sp.GetRequiredService<PdsOptions>().Secrets.RepoSigningKeyEncryptionKeyHex))));
         services.AddSingleton<IMailer, FileMailer>();

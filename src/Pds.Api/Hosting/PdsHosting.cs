@@ -137,6 +137,7 @@ internal static class PdsHosting
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapServiceRoutes();
         app.MapIdentityWellKnown();
+        Pds.Api.OAuth.OAuthEndpoints.MapOAuth(app);
         app.MapEmbeddedPlcDirectory();
         app.MapXrpc();
     }

@@ -26,6 +26,7 @@ public static class PdsConfigurationKeys
     public const string InviteInterval = "PDS_INVITE_INTERVAL";
     public const string InviteEpoch = "PDS_INVITE_EPOCH";
     public const string AcceptingRepoImports = "PDS_ACCEPTING_REPO_IMPORTS";
+    public const string OAuthLoopbackClientMetadata = "PDS_OAUTH_LOOPBACK_CLIENT_METADATA";
     public const string Crawlers = "PDS_CRAWLERS";
     public const string BskyAppViewUrl = "PDS_BSKY_APP_VIEW_URL";
     public const string BskyAppViewDid = "PDS_BSKY_APP_VIEW_DID";

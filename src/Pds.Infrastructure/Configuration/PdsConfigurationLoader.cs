@@ -72,6 +72,9 @@ public static class PdsConfigurationLoader
                 ? DateTimeOffset.FromUnixTimeMilliseconds(epoch)
                 : null,
             AcceptingRepoImports = s.Bool(K.AcceptingRepoImports) ?? true,
+            OAuthLoopbackClientMetadata = s.Bool(K.OAuthLoopbackClientMetadata) is true
+                ? (devMode ? true : throw new PdsConfigurationException(K.OAuthLoopbackClientMetadata, "is only allowed in development mode"))
+                : false,
             Crawlers = s.List(K.Crawlers).Select(c => ParseUrl(K.Crawlers, c)).ToArray(),
             BskyAppViewUrl = s.Url(K.BskyAppViewUrl),
             BskyAppViewDid = s.String(K.BskyAppViewDid),

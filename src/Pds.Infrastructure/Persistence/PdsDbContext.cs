@@ -48,6 +48,16 @@ public abstract class PdsDbContext : DbContext
 
     public DbSet<SequencerCounterRow> SequencerCounter => Set<SequencerCounterRow>();
 
+    public DbSet<OAuthRequestRow> OAuthRequests => Set<OAuthRequestRow>();
+
+    public DbSet<OAuthSessionRow> OAuthSessions => Set<OAuthSessionRow>();
+
+    public DbSet<OAuthUsedRefreshRow> OAuthUsedRefreshTokens => Set<OAuthUsedRefreshRow>();
+
+    public DbSet<OAuthConsentRow> OAuthConsents => Set<OAuthConsentRow>();
+
+    public DbSet<OAuthDeviceAccountRow> OAuthDeviceAccounts => Set<OAuthDeviceAccountRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -145,6 +155,38 @@ public abstract class PdsDbContext : DbContext
             e.HasKey(x => x.Id);
             e.Property(x => x.Id).ValueGeneratedNever();
             e.HasData(new SequencerCounterRow { Id = 1, Value = 0 });
+        });
+        modelBuilder.Entity<OAuthRequestRow>(e =>
+        {
+            e.ToTable("oauth_request");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.CodeHash).IsUnique();
+            e.HasIndex(x => x.ExpiresAt);
+        });
+        modelBuilder.Entity<OAuthSessionRow>(e =>
+        {
+            e.ToTable("oauth_session");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.TokenId).IsUnique();
+            e.HasIndex(x => x.RefreshHash).IsUnique();
+            e.HasIndex(x => x.CodeHash);
+            e.HasIndex(x => new { x.Did, x.ClientId });
+        });
+        modelBuilder.Entity<OAuthUsedRefreshRow>(e =>
+        {
+            e.ToTable("oauth_used_refresh_token");
+            e.HasKey(x => x.RefreshHash);
+            e.HasIndex(x => x.SessionId);
+        });
+        modelBuilder.Entity<OAuthConsentRow>(e =>
+        {
+            e.ToTable("oauth_consent");
+            e.HasKey(x => new { x.Did, x.ClientId });
+        });
+        modelBuilder.Entity<OAuthDeviceAccountRow>(e =>
+        {
+            e.ToTable("oauth_device_account");
+            e.HasKey(x => new { x.DeviceId, x.Did });
         });
 
         // snake_case columns and index names, the same on both providers, so raw SQL needs no quoting.

@@ -34,6 +34,13 @@ public enum AuthKind
 /// <param name="ExpiresAt">When the presented token expires.</param>
 public sealed record AuthCredentials(AuthKind Kind, string? Did, AuthScope Scope, string? TokenId = null, DateTimeOffset? ExpiresAt = null)
 {
+    /// <summary>For OAuth access tokens: the granted scope string and the client it was issued to.</summary>
+    public string? OAuthScope { get; init; }
+
+    public string? OAuthClientId { get; init; }
+
+    public bool IsOAuth => OAuthScope is not null;
+
     public bool IsAppPassword => Scope is AuthScope.AppPass or AuthScope.AppPassPrivileged;
 
     public string RequireDid() => Did ?? throw new InvalidOperationException("The credentials name no account.");

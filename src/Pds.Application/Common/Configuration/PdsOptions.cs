@@ -61,6 +61,9 @@ public sealed record ServiceOptions
 
     public required bool AcceptingRepoImports { get; init; }
 
+    /// <summary>Development only: OAuth client metadata may be fetched from loopback http URLs.</summary>
+    public bool OAuthLoopbackClientMetadata { get; init; }
+
     /// <summary>Relays asked to crawl this server after repository changes.</summary>
     public required IReadOnlyList<Uri> Crawlers { get; init; }
 

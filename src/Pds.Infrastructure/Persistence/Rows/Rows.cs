@@ -225,3 +225,68 @@ public sealed class SequencerCounterRow
 
     public long Value { get; set; }
 }
+
+/// <summary>A pushed OAuth authorization request, then the user's decision on it.</summary>
+public sealed class OAuthRequestRow
+{
+    public required string Id { get; set; }
+
+    public required string ClientId { get; set; }
+
+    /// <summary>The request as JSON (parameters, client authentication, chosen account, code hash).</summary>
+    public required string Data { get; set; }
+
+    public string? CodeHash { get; set; }
+
+    public DateTime ExpiresAt { get; set; }
+}
+
+/// <summary>An OAuth session: identifiers and hashes of its current tokens, never the tokens.</summary>
+public sealed class OAuthSessionRow
+{
+    public required string Id { get; set; }
+
+    public required string TokenId { get; set; }
+
+    public required string Did { get; set; }
+
+    public required string ClientId { get; set; }
+
+    public string? CodeHash { get; set; }
+
+    public string? RefreshHash { get; set; }
+
+    /// <summary>The rest of the session as JSON (client authentication, DPoP key, scope, lifetimes).</summary>
+    public required string Data { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A refresh token hash that was rotated away, to detect its reuse.</summary>
+public sealed class OAuthUsedRefreshRow
+{
+    public required string RefreshHash { get; set; }
+
+    public required string SessionId { get; set; }
+}
+
+public sealed class OAuthConsentRow
+{
+    public required string Did { get; set; }
+
+    public required string ClientId { get; set; }
+
+    public required string Scope { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>An account signed in on a browser (identified by its device cookie).</summary>
+public sealed class OAuthDeviceAccountRow
+{
+    public required string DeviceId { get; set; }
+
+    public required string Did { get; set; }
+
+    public DateTime AuthenticatedAt { get; set; }
+}

@@ -248,6 +248,154 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("invite_code_use", (string)null);
                 });
 
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.OAuthConsentRow", b =>
+                {
+                    b.Property<string>("Did")
+                        .HasColumnType("text")
+                        .HasColumnName("did");
+
+                    b.Property<string>("ClientId")
+                        .HasColumnType("text")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("scope");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Did", "ClientId");
+
+                    b.ToTable("oauth_consent", (string)null);
+                });
+
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.OAuthDeviceAccountRow", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasColumnType("text")
+                        .HasColumnName("device_id");
+
+                    b.Property<string>("Did")
+                        .HasColumnType("text")
+                        .HasColumnName("did");
+
+                    b.Property<DateTime>("AuthenticatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("authenticated_at");
+
+                    b.HasKey("DeviceId", "Did");
+
+                    b.ToTable("oauth_device_account", (string)null);
+                });
+
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.OAuthRequestRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("CodeHash")
+                        .HasColumnType("text")
+                        .HasColumnName("code_hash");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("data");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CodeHash")
+                        .IsUnique();
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("oauth_request", (string)null);
+                });
+
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.OAuthSessionRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("CodeHash")
+                        .HasColumnType("text")
+                        .HasColumnName("code_hash");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("data");
+
+                    b.Property<string>("Did")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("did");
+
+                    b.Property<string>("RefreshHash")
+                        .HasColumnType("text")
+                        .HasColumnName("refresh_hash");
+
+                    b.Property<string>("TokenId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("token_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CodeHash");
+
+                    b.HasIndex("RefreshHash")
+                        .IsUnique();
+
+                    b.HasIndex("TokenId")
+                        .IsUnique();
+
+                    b.HasIndex("Did", "ClientId");
+
+                    b.ToTable("oauth_session", (string)null);
+                });
+
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.OAuthUsedRefreshRow", b =>
+                {
+                    b.Property<string>("RefreshHash")
+                        .HasColumnType("text")
+                        .HasColumnName("refresh_hash");
+
+                    b.Property<string>("SessionId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("session_id");
+
+                    b.HasKey("RefreshHash");
+
+                    b.HasIndex("SessionId");
+
+                    b.ToTable("oauth_used_refresh_token", (string)null);
+                });
+
             modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.PlcOperationRow", b =>
                 {
                     b.Property<string>("Did")
