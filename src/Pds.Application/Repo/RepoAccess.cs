@@ -39,6 +39,23 @@ public sealed class RepoAccess(IAccountStore accounts, IRequestContext request)
         return account;
     }
 
+    /// <summary>Refuses a write the caller's credentials do not permit (OAuth scopes, app passwords).</summary>
+    public void EnsurePermitted(string collection, params Pds.Domain.OAuth.RepoAction[] actions)
+    {
+        if (request.Credentials is not { } credentials)
+        {
+            return;
+        }
+
+        foreach (var action in actions)
+        {
+            if (!credentials.Permissions.AllowsRepo(collection, action))
+            {
+                throw AuthCredentials.MissingScope(Pds.Domain.OAuth.ScopePermissions.RepoScope(collection, action));
+            }
+        }
+    }
+
     /// <summary>A stored record block as the JSON the API returns.</summary>
     public static JsonElement RecordJson(byte[] block)
     {

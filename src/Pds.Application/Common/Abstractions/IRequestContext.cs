@@ -41,6 +41,25 @@ public sealed record AuthCredentials(AuthKind Kind, string? Did, AuthScope Scope
 
     public bool IsOAuth => OAuthScope is not null;
 
+    /// <summary>
+    /// What these credentials allow, in the permission model: OAuth tokens by their granted scope,
+    /// app passwords as <c>transition:generic</c> (privileged ones with chat), password sessions everything.
+    /// </summary>
+    public Pds.Domain.OAuth.ScopePermissions Permissions => OAuthScope is not null
+        ? _permissions ??= Pds.Domain.OAuth.ScopePermissions.Parse(OAuthScope)
+        : Scope switch
+        {
+            AuthScope.AppPass => Pds.Domain.OAuth.ScopePermissions.AppPassword,
+            AuthScope.AppPassPrivileged => Pds.Domain.OAuth.ScopePermissions.AppPasswordPrivileged,
+            _ => Pds.Domain.OAuth.ScopePermissions.FullAccess,
+        };
+
+    private Pds.Domain.OAuth.ScopePermissions? _permissions;
+
+    /// <summary>Refuses with 403 naming the missing permission.</summary>
+    public static Errors.XrpcException MissingScope(string scope) =>
+        new(403, "InsufficientScope", $"Missing required scope \"{scope}\"");
+
     public bool IsAppPassword => Scope is AuthScope.AppPass or AuthScope.AppPassPrivileged;
 
     public string RequireDid() => Did ?? throw new InvalidOperationException("The credentials name no account.");

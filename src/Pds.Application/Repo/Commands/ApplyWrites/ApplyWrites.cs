@@ -78,10 +78,13 @@ public sealed class ApplyWritesHandler(RepoAccess access, RecordPreparation prep
         switch (type)
         {
             case Prefix + "create":
+                access.EnsurePermitted(collection, Domain.OAuth.RepoAction.Create);
                 return preparation.PrepareCreate(did, collection, OptionalString(write, "rkey", index), RequiredValue(write, index), validate);
             case Prefix + "update":
+                access.EnsurePermitted(collection, Domain.OAuth.RepoAction.Update);
                 return preparation.PrepareUpdate(did, collection, RequiredString(write, "rkey", index), RequiredValue(write, index), validate, null);
             case Prefix + "delete":
+                access.EnsurePermitted(collection, Domain.OAuth.RepoAction.Delete);
                 return preparation.PrepareDelete(did, collection, RequiredString(write, "rkey", index), null);
             default:
                 throw XrpcException.InvalidRequest($"writes/{index} has unknown $type {type}");

@@ -33,6 +33,7 @@ public sealed class CreateRecordHandler(RepoAccess access, RecordPreparation pre
     {
         ArgumentNullException.ThrowIfNull(command);
         var account = await access.FindWritableAsync(command.Repo, cancellationToken).ConfigureAwait(false);
+        access.EnsurePermitted(command.Collection, Domain.OAuth.RepoAction.Create);
         var did = Did.Parse(account.Did);
         var write = preparation.PrepareCreate(did, command.Collection, command.Rkey, command.Record, command.Validate);
         RecordPreparation.ParseCid(command.SwapCommit, "swapCommit");

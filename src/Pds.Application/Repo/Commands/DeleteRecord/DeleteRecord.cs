@@ -34,6 +34,7 @@ public sealed class DeleteRecordHandler(RepoAccess access, RecordPreparation pre
     {
         ArgumentNullException.ThrowIfNull(command);
         var account = await access.FindWritableAsync(command.Repo, cancellationToken).ConfigureAwait(false);
+        access.EnsurePermitted(command.Collection, Domain.OAuth.RepoAction.Delete);
         var swap = RecordPreparation.ParseCid(command.SwapRecord, "swapRecord");
         RecordPreparation.ParseCid(command.SwapCommit, "swapCommit");
         var write = preparation.PrepareDelete(Did.Parse(account.Did), command.Collection, command.Rkey, swap);

@@ -42,6 +42,8 @@ public sealed class PutRecordHandler(RepoAccess access, RecordPreparation prepar
     {
         ArgumentNullException.ThrowIfNull(command);
         var account = await access.FindWritableAsync(command.Repo, cancellationToken).ConfigureAwait(false);
+        // putRecord may create or replace, so it needs both, as with the reference PDS.
+        access.EnsurePermitted(command.Collection, Domain.OAuth.RepoAction.Create, Domain.OAuth.RepoAction.Update);
         var did = Did.Parse(account.Did);
         RecordPreparation.ParseCid(command.SwapCommit, "swapCommit");
         var mustBeAbsent = command.SwapRecord is { ValueKind: JsonValueKind.Null };

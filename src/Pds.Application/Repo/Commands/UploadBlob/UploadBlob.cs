@@ -31,6 +31,12 @@ public sealed class UploadBlobHandler(IRequestContext request, IBlobStore store,
     {
         ArgumentNullException.ThrowIfNull(command);
         var did = request.Credentials!.RequireDid();
+        var claimed = command.ContentType?.Split(';', 2)[0].Trim().ToLowerInvariant();
+        if (!string.IsNullOrEmpty(claimed) && claimed != "*/*" && !request.Credentials.Permissions.AllowsBlob(claimed))
+        {
+            throw AuthCredentials.MissingScope(Domain.OAuth.ScopePermissions.BlobScope(claimed));
+        }
+
         var limit = options.Blobstore.UploadLimit;
         if (command.ContentLength > limit)
         {
@@ -50,6 +56,11 @@ public sealed class UploadBlobHandler(IRequestContext request, IBlobStore store,
         var declared = command.ContentType?.Split(';', 2)[0].Trim().ToLowerInvariant();
         var mime = temp.SniffedMimeType
             ?? (string.IsNullOrEmpty(declared) || declared == "*/*" ? "application/octet-stream" : declared);
+        if (!request.Credentials!.Permissions.AllowsBlob(mime))
+        {
+            // The upload is left to expire with other uploads no record took up.
+            throw AuthCredentials.MissingScope(Domain.OAuth.ScopePermissions.BlobScope(mime));
+        }
         await actors.TransactAsync(
             did,
             async (repo, ct) =>

@@ -84,6 +84,15 @@ public sealed class GetServiceAuthHandler(IRequestContext request, IRepoKeyStore
             throw new XrpcException(400, XrpcErrorNames.InvalidRequest, $"Cannot request a token for {method} with an app password");
         }
 
+        if (credentials.IsOAuth)
+        {
+            var lxmOrAny = query.Lxm ?? "*";
+            if (!credentials.Permissions.AllowsRpc(query.Aud, lxmOrAny))
+            {
+                throw AuthCredentials.MissingScope(Domain.OAuth.ScopePermissions.RpcScope(query.Aud, lxmOrAny));
+            }
+        }
+
         using var key = await keys.GetAsync(did, cancellationToken).ConfigureAwait(false)
             ?? throw XrpcException.InvalidRequest("The account has no signing key");
         var token = ServiceAuthJwt.Create(key, did, query.Aud, query.Lxm, expiresAt, clock);

@@ -23,7 +23,10 @@ public sealed class GetSessionHandler(IRequestContext request, IAccountStore acc
 {
     public async ValueTask<GetSessionOutput> Handle(GetSessionQuery query, CancellationToken cancellationToken)
     {
-        var did = (request.Credentials ?? throw new InvalidOperationException("getSession requires credentials.")).RequireDid();
+        var credentials = request.Credentials ?? throw new InvalidOperationException("getSession requires credentials.");
+        var did = credentials.RequireDid();
+        // OAuth clients see the email only with transition:email or account:email.
+        var showEmail = !credentials.IsOAuth || credentials.Permissions.AllowsAccount("email", manage: false);
         var account = await accounts.GetByDidAsync(did, cancellationToken).ConfigureAwait(false)
             ?? throw XrpcException.InvalidRequest($"Could not find user info for account: {did}");
         var (active, status) = AccountStatusView.Of(account);
@@ -31,8 +34,8 @@ public sealed class GetSessionHandler(IRequestContext request, IAccountStore acc
             SessionViews.HandleOf(account),
             did,
             await views.DidDocForSessionAsync(did, cancellationToken).ConfigureAwait(false),
-            account.Email,
-            account.EmailConfirmedAt is not null,
+            showEmail ? account.Email : null,
+            showEmail ? account.EmailConfirmedAt is not null : null,
             false,
             active,
             status);
