@@ -28,6 +28,19 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   exit 1
 fi
 
+# The OAuth interop tests drive the sign-in pages in a real headless Chromium (Debian's package).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  echo "error: Chromium (/usr/bin/chromium) is required by the OAuth interop tests" >&2
+  exit 1
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Test projects that touch storage; they run a second time against PostgreSQL.

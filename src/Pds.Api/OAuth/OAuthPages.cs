@@ -298,7 +298,7 @@ internal static class OAuthPages
         var html = $$"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer"><title>{{Html.Encode(title)}}</title>
+            <meta name="referrer" content="same-origin"><title>{{Html.Encode(title)}}</title>
             <style>
             body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#111}
             h1{font-size:1.4rem}label{display:block;margin:.6rem 0}input:not([type=checkbox]){display:block;width:100%;padding:.5rem;margin-top:.2rem;box-sizing:border-box}

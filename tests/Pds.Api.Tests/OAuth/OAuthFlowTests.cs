@@ -285,6 +285,25 @@ public sealed class OAuthFlowTests(PdsApiFactory factory) : IClassFixture<PdsApi
     }
 
     [Fact]
+    public async Task ReauthorizingTheClient_RevokesItsEarlierSession()
+    {
+        var (client, account, tokens, _) = await AuthorizedAsync();
+        var first = tokens.GetProperty("access_token").GetString()!;
+        var verifier = Verifier();
+        var requestUri = await client.PushAsync("atproto transition:generic", verifier);
+        var page = await Browse(client, requestUri);
+        var selected = await client.PostPageAsync("/oauth/authorize/select", page, new() { ["did"] = account.Did });
+        Assert.Equal(HttpStatusCode.Redirect, selected.StatusCode);
+        var accepted = await client.PostPageAsync("/oauth/authorize/accept", await Browse(client, requestUri), [], [new("scope", "transition:generic")]);
+        var (status, second, _) = await client.RedeemAsync(OAuthTestClient.Query(accepted.Headers.Location!)["code"], verifier);
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.XrpcAsync(HttpMethod.Get, "com.atproto.server.getSession", first)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.RefreshAsync(tokens.GetProperty("refresh_token").GetString()!)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await client.XrpcAsync(HttpMethod.Get, "com.atproto.server.getSession", second.GetProperty("access_token").GetString()!)).StatusCode);
+    }
+
+    [Fact]
     public async Task RevokeAndIntrospect()
     {
         var (client, account, tokens, _) = await AuthorizedAsync();
