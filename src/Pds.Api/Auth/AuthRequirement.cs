@@ -23,6 +23,12 @@ internal enum AuthMode
 
 internal sealed record AuthRequirement(AuthMode Mode, IReadOnlySet<AuthScope> Scopes, bool CheckTakedown = false, bool CheckDeactivated = false)
 {
+    /// <summary>
+    /// For OAuth tokens: the permission this method needs (checked instead of the legacy level), and
+    /// the scope string named when it is missing. Null: the token's legacy level must suffice.
+    /// </summary>
+    public (Func<Pds.Domain.OAuth.ScopePermissions, bool> Allows, string Scope)? OAuthPermission { get; init; }
+
     private static readonly HashSet<AuthScope> StandardScopes = [AuthScope.Access, AuthScope.AppPass, AuthScope.AppPassPrivileged];
 
     /// <summary>Password or app-password sessions.</summary>
@@ -45,6 +51,12 @@ internal sealed record AuthRequirement(AuthMode Mode, IReadOnlySet<AuthScope> Sc
     /// <summary>Also admits sessions of taken-down or queued accounts (getSession, deleteSession ...).</summary>
     public AuthRequirement WithAdditional(params AuthScope[] scopes) =>
         this with { Scopes = new HashSet<AuthScope>(Scopes.Concat(scopes)) };
+
+    /// <summary>OAuth tokens may call this method with the given permission (account and identity management).</summary>
+    public AuthRequirement WithOAuth(Func<Pds.Domain.OAuth.ScopePermissions, bool> allows, string scope) =>
+        this with { OAuthPermission = (allows, scope) };
+
+    public static Func<Pds.Domain.OAuth.ScopePermissions, bool> ManageEmail { get; } = p => p.AllowsAccount("email", manage: true);
 
     /// <summary>Refuses taken-down and deactivated accounts (checked against the database).</summary>
     public AuthRequirement Active() => this with { CheckTakedown = true, CheckDeactivated = true };

@@ -118,7 +118,14 @@ internal sealed class AuthVerifier(
 
         // The legacy scope the token stands in for; granular permissions are checked by each method.
         var legacy = scopes.Contains("transition:chat.bsky") && scopes.Contains("transition:generic") ? AuthScope.AppPassPrivileged : AuthScope.AppPass;
-        if (!requirement.Scopes.Contains(legacy) && !(legacy == AuthScope.AppPassPrivileged && requirement.Scopes.Contains(AuthScope.AppPass)))
+        if (requirement.OAuthPermission is { } needed)
+        {
+            if (!needed.Allows(Pds.Domain.OAuth.ScopePermissions.Parse(session.Scope)))
+            {
+                throw AuthCredentials.MissingScope(needed.Scope);
+            }
+        }
+        else if (!requirement.Scopes.Contains(legacy) && !(legacy == AuthScope.AppPassPrivileged && requirement.Scopes.Contains(AuthScope.AppPass)))
         {
             throw new XrpcException(403, "InsufficientScope", "This method cannot be called with an OAuth token of this scope");
         }

@@ -46,7 +46,7 @@ internal static class BlobEndpoints
 
             await sender.Send(new ImportRepoCommand(context.Request.Body, context.Request.ContentLength), context.RequestAborted).ConfigureAwait(false);
             return Results.Ok();
-        }).RequireAuth(AuthRequirement.Full with { CheckTakedown = true });
+        }).RequireAuth((AuthRequirement.Full with { CheckTakedown = true }).WithOAuth(p => p.AllowsAccount("repo", manage: true), "account:repo?action=manage"));
 
         methods.Add("com.atproto.sync.getBlob", HttpMethods.Get);
         x.MapGet("/xrpc/com.atproto.sync.getBlob", async ([AsParameters] GetBlobQuery query, HttpContext context, ISender sender) =>

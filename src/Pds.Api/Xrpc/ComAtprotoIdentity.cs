@@ -24,14 +24,14 @@ internal static class ComAtprotoIdentity
         x.Procedure<RefreshIdentityCommand, IdentityInfo>("com.atproto.identity.refreshIdentity");
 
         x.Procedure<UpdateHandleCommand, Unit>("com.atproto.identity.updateHandle")
-            .RequireAuth(AuthRequirement.Standard.Active());
+            .RequireAuth(AuthRequirement.Standard.Active().WithOAuth(p => p.AllowsIdentity("handle"), "identity:handle"));
         x.Query<GetRecommendedDidCredentialsQuery, GetRecommendedDidCredentialsOutput>("com.atproto.identity.getRecommendedDidCredentials")
             .RequireAuth(AuthRequirement.Standard);
         x.Procedure<RequestPlcOperationSignatureCommand, Unit>("com.atproto.identity.requestPlcOperationSignature")
-            .RequireAuth(AuthRequirement.Full);
+            .RequireAuth(AuthRequirement.Full.WithOAuth(p => p.AllowsIdentity("*"), "identity:*"));
         x.Procedure<SignPlcOperationCommand, SignPlcOperationOutput>("com.atproto.identity.signPlcOperation")
-            .RequireAuth(AuthRequirement.Full);
+            .RequireAuth(AuthRequirement.Full.WithOAuth(p => p.AllowsIdentity("*"), "identity:*"));
         x.Procedure<SubmitPlcOperationCommand, Unit>("com.atproto.identity.submitPlcOperation")
-            .RequireAuth(AuthRequirement.Full);
+            .RequireAuth(AuthRequirement.Full.WithOAuth(p => p.AllowsIdentity("*"), "identity:*"));
     }
 }

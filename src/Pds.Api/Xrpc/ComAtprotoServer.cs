@@ -56,13 +56,13 @@ internal static class ComAtprotoServer
         x.Procedure<RequestPasswordResetCommand, Unit>("com.atproto.server.requestPasswordReset");
         x.Procedure<ResetPasswordCommand, Unit>("com.atproto.server.resetPassword");
         x.Procedure<RequestEmailConfirmationCommand, Unit>("com.atproto.server.requestEmailConfirmation")
-            .RequireAuth(AuthRequirement.Standard);
+            .RequireAuth(AuthRequirement.Standard.WithOAuth(AuthRequirement.ManageEmail, "account:email?action=manage"));
         x.Procedure<ConfirmEmailCommand, Unit>("com.atproto.server.confirmEmail")
-            .RequireAuth(AuthRequirement.Standard);
+            .RequireAuth(AuthRequirement.Standard.WithOAuth(AuthRequirement.ManageEmail, "account:email?action=manage"));
         x.Procedure<RequestEmailUpdateCommand, RequestEmailUpdateOutput>("com.atproto.server.requestEmailUpdate")
-            .RequireAuth(AuthRequirement.Full);
+            .RequireAuth(AuthRequirement.Full.WithOAuth(AuthRequirement.ManageEmail, "account:email?action=manage"));
         x.Procedure<UpdateEmailCommand, Unit>("com.atproto.server.updateEmail")
-            .RequireAuth(AuthRequirement.Full);
+            .RequireAuth(AuthRequirement.Full.WithOAuth(AuthRequirement.ManageEmail, "account:email?action=manage"));
 
         x.Procedure<CreateInviteCodeCommand, CreateInviteCodeOutput>("com.atproto.server.createInviteCode")
             .RequireAuth(AuthRequirement.AdminToken);

@@ -103,6 +103,44 @@ public sealed class OAuthScopeTests(PdsApiFactory factory) : IClassFixture<PdsAp
         }
     }
 
+    private async Task<(OAuthTestClient Client, TestAccount Account, string Access)> TokenAsync(string scope)
+    {
+        var account = await factory.CreateClient().CreateAccountAsync();
+        var browser = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var client = new OAuthTestClient(browser, OAuthTestClient.LoopbackClientId(scope), "http://127.0.0.1/callback");
+        var verifier = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var code = OAuthTestClient.Query(await client.AuthorizeAsync(await client.PushAsync(scope, verifier), account.Handle, account.Password))["code"];
+        var (_, tokens, _) = await client.RedeemAsync(code, verifier);
+        return (client, account, tokens.GetProperty("access_token").GetString()!);
+    }
+
+    [Fact]
+    public async Task AccountAndIdentityManagement_NeedTheirOwnPermissions()
+    {
+        // transition:generic is the app-password level: no handle or email changes.
+        var (generic, account, access) = await TokenAsync("atproto transition:generic");
+        var newHandle = XrpcClient.NewHandle("renamed");
+        var refused = await XrpcPipelineTests.AssertXrpcErrorAsync(
+            await generic.XrpcAsync(HttpMethod.Post, "com.atproto.identity.updateHandle", access, new { handle = newHandle }), HttpStatusCode.Forbidden, "InsufficientScope");
+        Assert.Contains("identity:handle", refused.GetProperty("message").GetString(), StringComparison.Ordinal);
+        await XrpcPipelineTests.AssertXrpcErrorAsync(
+            await generic.XrpcAsync(HttpMethod.Post, "com.atproto.server.requestEmailUpdate", access), HttpStatusCode.Forbidden, "InsufficientScope");
+        await XrpcPipelineTests.AssertXrpcErrorAsync(
+            await generic.XrpcAsync(HttpMethod.Post, "com.atproto.server.updateEmail", access, new { email = "x-" + account.Email }), HttpStatusCode.Forbidden, "InsufficientScope");
+
+        // With the permissions, the same methods work.
+        var (manager, managed, managerAccess) = await TokenAsync("atproto identity:handle account:email?action=manage");
+        Assert.Equal(HttpStatusCode.OK, (await manager.XrpcAsync(HttpMethod.Post, "com.atproto.identity.updateHandle", managerAccess, new { handle = newHandle })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await manager.XrpcAsync(HttpMethod.Post, "com.atproto.server.updateEmail", managerAccess, new { email = "moved-" + managed.Email })).StatusCode);
+        var session = await (await manager.XrpcAsync(HttpMethod.Get, "com.atproto.server.getSession", managerAccess)).ReadOkJsonAsync();
+        Assert.Equal(newHandle, session.GetProperty("handle").GetString());
+        Assert.Equal("moved-" + managed.Email, session.GetProperty("email").GetString());
+        // ... but they still write nothing to the repository.
+        await XrpcPipelineTests.AssertXrpcErrorAsync(
+            await manager.XrpcAsync(HttpMethod.Post, "com.atproto.repo.createRecord", managerAccess, new { repo = managed.Did, collection = "app.bsky.feed.post", record = Record("app.bsky.feed.post", new() { ["text"] = "no" }) }),
+            HttpStatusCode.Forbidden, "InsufficientScope");
+    }
+
     [Fact]
     public async Task TransitionEmail_ShowsTheEmailInGetSession()
     {
