@@ -62,9 +62,13 @@ public static class DependencyInjection
         services.AddSingleton(sp => new RepoKeyEncryption(new KeyEncryption(
             Convert.FromHexString(sp.GetRequiredService<PdsOptions>().Secrets.RepoSigningKeyEncryptionKeyHex))));
         services.AddSingleton<IMailer, FileMailer>();
-        services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<PdsOptions>().Blobstore is { Kind: BlobstoreKind.Disk } disk
-            ? new DiskBlobStore(disk)
-            : throw new PdsConfigurationException(PdsConfigurationKeys.Blobstore, "s3 is not available in this version; use disk"));
+        services.AddSingleton<IBlobStore>(sp =>
+        {
+            var options = sp.GetRequiredService<PdsOptions>();
+            return options.Blobstore.Kind == BlobstoreKind.Disk
+                ? new DiskBlobStore(options.Blobstore)
+                : new S3BlobStore(options.Blobstore, Path.Combine(options.Service.DataDirectory, "tmp", "s3"));
+        });
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<EmbeddedPlcDirectory>();
         services.AddIdentityResolution();

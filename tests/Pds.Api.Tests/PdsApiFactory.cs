@@ -16,7 +16,7 @@ public class PdsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Settings added on top of the database's; subclasses override.</summary>
     protected virtual IReadOnlyDictionary<string, string> ExtraSettings { get; } = new Dictionary<string, string>();
 
-    public async Task InitializeAsync() => await _database.InitializeAsync();
+    public virtual async Task InitializeAsync() => await _database.InitializeAsync();
 
     /// <summary>The server's data directory (mail written in development mode lands in its <c>mail</c> folder).</summary>
     public string DataDirectory => _database.DataDirectory;
@@ -52,7 +52,11 @@ public class PdsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await DisposeAsync();
         await _database.DisposeAsync();
+        await DisposeExtrasAsync();
     }
+
+    /// <summary>Releases what a subclass started next to the server.</summary>
+    protected virtual Task DisposeExtrasAsync() => Task.CompletedTask;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

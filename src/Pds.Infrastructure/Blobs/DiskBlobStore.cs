@@ -107,6 +107,12 @@ public sealed class DiskBlobStore(BlobstoreOptions options) : IBlobStore
         return Task.CompletedTask;
     }
 
+    public Task DeleteTempAsync(string did, string tempKey, CancellationToken cancellationToken = default)
+    {
+        File.Delete(Path.Combine(TempLocation, SafeName(tempKey)));
+        return Task.CompletedTask;
+    }
+
     public Task<int> DeleteStaleTempAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(TempLocation))

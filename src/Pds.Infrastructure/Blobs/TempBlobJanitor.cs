@@ -9,7 +9,8 @@ namespace Pds.Infrastructure.Blobs;
 
 /// <summary>
 /// Expires uploads no record took up: once an hour, temporary blobs older than
-/// <see cref="MaxAge"/> lose their row and their file, as the reference PDS lets them lapse.
+/// <see cref="MaxAge"/> lose their row and their bytes, as the reference PDS lets them lapse.
+/// Bytes whose row never committed (a process killed mid-upload) go by their age in the store.
 /// </summary>
 public sealed partial class TempBlobJanitor(IServiceScopeFactory scopes, IBlobStore store, TimeProvider clock, ILogger<TempBlobJanitor> logger) : BackgroundService
 {
@@ -22,9 +23,27 @@ public sealed partial class TempBlobJanitor(IServiceScopeFactory scopes, IBlobSt
         var cutoff = clock.GetUtcNow().UtcDateTime - MaxAge;
         await using var scope = scopes.CreateAsyncScope();
         var database = scope.ServiceProvider.GetRequiredService<PdsDatabase>();
-        var removed = await database.WriteAsync(
-            ct => database.Context.Blobs.Where(b => b.TempKey != null && b.CreatedAt < cutoff).ExecuteDeleteAsync(ct),
-            cancellationToken).ConfigureAwait(false);
+        var uploads = await database.Context.Blobs
+            .Where(b => b.TempKey != null && b.CreatedAt < cutoff)
+            .Select(b => new { b.Did, b.Cid, b.TempKey })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var removed = 0;
+        foreach (var upload in uploads)
+        {
+            // Only a row still unreferenced goes, and only then its bytes: a record that took the
+            // blob up meanwhile has already moved them to permanent storage.
+            var gone = await database.WriteAsync(
+                ct => database.Context.Blobs
+                    .Where(b => b.Did == upload.Did && b.Cid == upload.Cid && b.TempKey == upload.TempKey)
+                    .ExecuteDeleteAsync(ct),
+                cancellationToken).ConfigureAwait(false);
+            if (gone > 0)
+            {
+                removed += gone;
+                await store.DeleteTempAsync(upload.Did, upload.TempKey!, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         await store.DeleteStaleTempAsync(MaxAge, cancellationToken).ConfigureAwait(false);
         return removed;
     }
@@ -42,7 +61,9 @@ public sealed partial class TempBlobJanitor(IServiceScopeFactory scopes, IBlobSt
             {
                 return;
             }
-            catch (Exception e) when (e is DbUpdateException or IOException or InvalidOperationException)
+#pragma warning disable CA1031 // A failed sweep (database or blob store unreachable) is retried next hour; it must not stop the host.
+            catch (Exception e)
+#pragma warning restore CA1031
             {
                 LogSweepFailed(logger, e);
             }

@@ -23,6 +23,9 @@ public interface IBlobStore
 
     Task DeleteAsync(string did, string cid, CancellationToken cancellationToken = default);
 
+    /// <summary>Removes one temporary upload (a no-op when it is already gone).</summary>
+    Task DeleteTempAsync(string did, string tempKey, CancellationToken cancellationToken = default);
+
     /// <summary>Removes temporary uploads older than <paramref name="olderThan"/>.</summary>
     Task<int> DeleteStaleTempAsync(TimeSpan olderThan, CancellationToken cancellationToken = default);
 }
