@@ -58,7 +58,10 @@ public static class DependencyInjection
         services.AddScoped<IEmailTokenStore, EfEmailTokenStore>();
         services.AddScoped<Pds.Application.OAuth.IOAuthStore, OAuth.EfOAuthStore>();
         services.AddSingleton<Pds.Application.OAuth.IReplayStore, OAuth.MemoryReplayStore>();
-        services.AddSingleton<Pds.Application.OAuth.IOAuthDocumentFetcher, OAuth.SafeDocumentFetcher>();
+        services.AddSingleton<OAuth.SafeDocumentFetcher>();
+        services.AddSingleton<Pds.Application.OAuth.IOAuthDocumentFetcher>(sp => sp.GetRequiredService<OAuth.SafeDocumentFetcher>());
+        services.AddSingleton<Lexicons.PermissionSetCache>();
+        services.AddScoped<Pds.Application.OAuth.IPermissionSetResolver, Lexicons.PermissionSetResolver>();
         services.AddSingleton(sp => new RepoKeyEncryption(new KeyEncryption(
             Convert.FromHexString(sp.GetRequiredService<PdsOptions>().Secrets.RepoSigningKeyEncryptionKeyHex))));
         services.AddSingleton<IMailer, FileMailer>();

@@ -1,3 +1,4 @@
+using Pds.Domain.OAuth;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -83,7 +84,8 @@ internal static class OAuthPages
                 return Results.Redirect((await provider.ApproveAsync(request, requested, http.RequestAborted).ConfigureAwait(false)).ToString(), permanent: false);
             }
 
-            return Page("Authorize " + ClientLabel(client), ConsentForm(request, client, chosen, csrf, remembered));
+            var sets = await ResolveSetsAsync(http, request.Scope).ConfigureAwait(false);
+            return Page("Authorize " + ClientLabel(client), ConsentForm(request, client, chosen, csrf, remembered, sets));
         }
 
         if (choices.Count > 0 && view != "login" && request.Prompt != "login")
@@ -267,7 +269,24 @@ internal static class OAuthPages
             .ToString();
     }
 
-    private static string ConsentForm(OAuthAuthorizationRequest request, OAuthClient client, AccountInfo account, string csrf, string? remembered)
+    /// <summary>The permission sets a request includes, resolved (from the cache, normally) to show what they grant.</summary>
+    private static async Task<Dictionary<string, PermissionSet>> ResolveSetsAsync(HttpContext http, string scope)
+    {
+        var resolver = http.RequestServices.GetRequiredService<IPermissionSetResolver>();
+        var sets = new Dictionary<string, PermissionSet>(StringComparer.Ordinal);
+        foreach (var include in scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => s.StartsWith("include:", StringComparison.Ordinal)))
+        {
+            if (PermissionSet.TryParseInclude(include, out var nsid, out _)
+                && await resolver.ResolveAsync(nsid, http.RequestAborted).ConfigureAwait(false) is { } set)
+            {
+                sets[include] = set;
+            }
+        }
+
+        return sets;
+    }
+
+    private static string ConsentForm(OAuthAuthorizationRequest request, OAuthClient client, AccountInfo account, string csrf, string? remembered, IReadOnlyDictionary<string, PermissionSet> sets)
     {
         var builder = new StringBuilder(ClientBlock(client))
             .Append($"<p>wants to access <strong id=\"account\">@{Html.Encode(account.Handle ?? account.Did)}</strong>")
@@ -284,7 +303,27 @@ internal static class OAuthPages
         {
             var isChecked = previously is null || previously.Contains(scope);
             builder.Append("<li><label><input type=\"checkbox\" name=\"scope\" value=\"").Append(Html.Encode(scope)).Append('"')
-                .Append(isChecked ? " checked" : string.Empty).Append("> ").Append(Html.Encode(ScopeDescriptions.Describe(scope)))
+                .Append(isChecked ? " checked" : string.Empty).Append("> ");
+            if (sets.TryGetValue(scope, out var set) && PermissionSet.TryParseInclude(scope, out _, out var aud))
+            {
+                // A permission set: its author's title and summary, and what it expands to, spelled out.
+                builder.Append("<strong class=\"set-title\">").Append(Html.Encode(set.Title ?? set.Nsid)).Append("</strong>");
+                if (set.Detail is { Length: > 0 } detail)
+                {
+                    builder.Append(": ").Append(Html.Encode(detail));
+                }
+
+                builder.Append(" <code>").Append(Html.Encode(scope)).Append("</code></label><details><summary>What this includes</summary><ul class=\"set-permissions\">");
+                foreach (var granted in set.Expand(aud))
+                {
+                    builder.Append("<li>").Append(Html.Encode(ScopeDescriptions.Describe(granted))).Append(" <code>").Append(Html.Encode(granted)).Append("</code></li>");
+                }
+
+                builder.Append("</ul></details></li>");
+                continue;
+            }
+
+            builder.Append(Html.Encode(ScopeDescriptions.Describe(scope)))
                 .Append(" <code>").Append(Html.Encode(scope)).Append("</code></label></li>");
         }
 

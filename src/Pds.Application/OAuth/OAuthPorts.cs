@@ -196,3 +196,12 @@ public interface IOAuthDocumentFetcher
     /// <summary>GETs JSON; throws <see cref="OAuthException"/> on anything but a 200 JSON object within limits.</summary>
     Task<System.Text.Json.JsonElement> FetchJsonAsync(Uri url, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// Resolves permission sets (lexicons of type <c>permission-set</c>) by NSID through lexicon
+/// resolution, with a cache. Null when the set cannot be found or verified and nothing is cached.
+/// </summary>
+public interface IPermissionSetResolver
+{
+    Task<Pds.Domain.OAuth.PermissionSet?> ResolveAsync(string nsid, CancellationToken cancellationToken = default);
+}

@@ -20,6 +20,7 @@ public sealed class OAuthProvider(
     OAuthAccessTokens accessTokens,
     DpopNonces nonces,
     OAuthSettings settings,
+    IPermissionSetResolver permissionSets,
     TimeProvider clock)
 {
     public const string RequestUriPrefix = "urn:ietf:params:oauth:request_uri:";
@@ -170,6 +171,20 @@ public sealed class OAuthProvider(
         if (scopes.FirstOrDefault(s => !client.Scopes.Contains(s)) is { } undeclared)
         {
             throw new OAuthException("invalid_scope", $"scope {undeclared} is not declared in the client metadata");
+        }
+
+        // A permission set must resolve when the request starts (the specification fails the request otherwise).
+        foreach (var include in scopes.Where(s => s.StartsWith("include:", StringComparison.Ordinal)))
+        {
+            if (!PermissionSet.TryParseInclude(include, out var nsid, out _))
+            {
+                throw new OAuthException("invalid_scope", $"scope {include} is not a valid permission set reference");
+            }
+
+            if (await permissionSets.ResolveAsync(nsid, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw new OAuthException("invalid_scope", $"the permission set {nsid} could not be resolved");
+            }
         }
 
         var responseMode = form.GetValueOrDefault("response_mode") ?? "query";
@@ -380,7 +395,7 @@ public sealed class OAuthProvider(
             ClientId = client.ClientId,
             ClientAuth = auth,
             DpopJkt = jkt,
-            Scope = request.GrantedScope ?? "atproto",
+            Scope = await CompileScopeAsync(request.GrantedScope ?? "atproto", cancellationToken).ConfigureAwait(false),
             CodeHash = codeHash,
             RefreshHash = refresh is null ? null : OAuthAccessTokens.Hash(refresh),
             CreatedAt = now,
@@ -448,6 +463,25 @@ public sealed class OAuthProvider(
         }
 
         return Respond(rotated, next);
+    }
+
+    /// <summary>
+    /// The token scope for a grant: the granted scopes, plus the permissions each granted
+    /// <c>include:</c> set expands to when the session starts. The session keeps them fixed.
+    /// </summary>
+    private async Task<string> CompileScopeAsync(string granted, CancellationToken cancellationToken)
+    {
+        var scopes = granted.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        foreach (var include in scopes.Where(s => s.StartsWith("include:", StringComparison.Ordinal)).ToList())
+        {
+            if (PermissionSet.TryParseInclude(include, out var nsid, out var aud)
+                && await permissionSets.ResolveAsync(nsid, cancellationToken).ConfigureAwait(false) is { } set)
+            {
+                scopes.AddRange(set.Expand(aud));
+            }
+        }
+
+        return string.Join(' ', scopes.Distinct(StringComparer.Ordinal));
     }
 
     private OAuthTokenResponse Respond(OAuthSession session, string? refresh)

@@ -28,7 +28,14 @@ public sealed class HandleResolver(IHttpClientFactory httpClients, PdsOptions op
             ?? await ResolveHttpAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<string?> ResolveDnsAsync(string handle, CancellationToken cancellationToken)
+    private Task<string?> ResolveDnsAsync(string handle, CancellationToken cancellationToken) =>
+        ResolveTxtDidAsync("_atproto." + handle, cancellationToken);
+
+    /// <summary>
+    /// The one DID named by <c>did=...</c> TXT records at <paramref name="name"/> (the handle and
+    /// lexicon resolution systems both publish this way), or null when there is not exactly one.
+    /// </summary>
+    public async Task<string?> ResolveTxtDidAsync(string name, CancellationToken cancellationToken = default)
     {
         var servers = endpoints.NameServers;
         var lookups = new List<LookupClient> { servers is null ? new LookupClient(Options(null)) : new LookupClient(Options(servers)) };
@@ -41,7 +48,7 @@ public sealed class HandleResolver(IHttpClientFactory httpClients, PdsOptions op
         {
             try
             {
-                var result = await lookup.QueryAsync("_atproto." + handle, QueryType.TXT, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var result = await lookup.QueryAsync(name, QueryType.TXT, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (result.HasError && result.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain)
                 {
                     continue;

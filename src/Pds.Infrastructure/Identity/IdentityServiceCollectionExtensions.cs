@@ -26,7 +26,8 @@ public static class IdentityServiceCollectionExtensions
         services.AddSingleton<DidDocumentCache>();
         services.TryAddSingleton(new HandleResolverEndpoints());
         services.AddScoped<IDidResolver, DidResolver>();
-        services.AddScoped<IHandleResolver, HandleResolver>();
+        services.AddScoped<HandleResolver>();
+        services.AddScoped<IHandleResolver>(sp => sp.GetRequiredService<HandleResolver>());
         return services;
     }
 }

@@ -53,6 +53,50 @@ public sealed class SafeDocumentFetcher : IOAuthDocumentFetcher, IDisposable
         _http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
     }
 
+    /// <summary>
+    /// A small binary document (a lexicon record's proof CAR) through the same guard: 200 only, at
+    /// most <paramref name="maxBytes"/>. Throws <see cref="HttpRequestException"/> otherwise.
+    /// </summary>
+    public async Task<byte[]> FetchBytesAsync(Uri url, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.ParseAdd("application/vnd.ipld.car");
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                throw new HttpRequestException($"{url} answered {(int)response.StatusCode}");
+            }
+
+            if (response.Content.Headers.ContentLength > maxBytes)
+            {
+                throw new HttpRequestException($"{url} is larger than {maxBytes} bytes");
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[maxBytes + 1];
+            var total = 0;
+            int read;
+            while ((read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += read;
+                if (total > maxBytes)
+                {
+                    throw new HttpRequestException($"{url} is larger than {maxBytes} bytes");
+                }
+            }
+
+            return buffer[..total];
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new HttpRequestException($"{url} timed out", e);
+        }
+    }
+
     public async Task<JsonElement> FetchJsonAsync(Uri url, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(url);

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Pds.Infrastructure.Tests.Identity;
+namespace Pds.TestKit;
 
 /// <summary>
 /// A minimal DNS server on loopback answering TXT queries from a table (NXDOMAIN otherwise),
@@ -127,6 +127,9 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
 
     public int Requests { get; private set; }
 
+    /// <summary>Computed responses, consulted before <see cref="Bodies"/>: content type and bytes, or null.</summary>
+    public Func<Uri, (string ContentType, byte[] Body)?>? Dynamic { get; set; }
+
     private async Task ServeAsync()
     {
         while (_listener.IsListening)
@@ -143,7 +146,12 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
 
             Requests++;
             var path = context.Request.Url!.AbsolutePath;
-            if (Bodies.TryGetValue(path, out var body))
+            if (Dynamic?.Invoke(context.Request.Url!) is { } computed)
+            {
+                context.Response.ContentType = computed.ContentType;
+                await context.Response.OutputStream.WriteAsync(computed.Body);
+            }
+            else if (Bodies.TryGetValue(path, out var body))
             {
                 var bytes = Encoding.UTF8.GetBytes(body);
                 context.Response.ContentType = "application/json";
