@@ -44,6 +44,8 @@ public static class DependencyInjection
         services.AddScoped<IdentityLookup>();
         services.AddScoped<PlcIdentity>();
         services.AddSingleton<RepoSigningKeyCache>();
+        services.AddScoped<Proxy.ServiceProxyResolver>();
+        services.AddScoped<Proxy.ProxyServiceAuth>();
         services.AddScoped<RepoTransactor>();
         services.AddScoped<RepoAccess>();
         services.AddScoped<RecordPreparation>();

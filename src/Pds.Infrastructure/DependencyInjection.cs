@@ -54,6 +54,7 @@ public static class DependencyInjection
         services.AddScoped<IRepoKeyStore, EfRepoKeyStore>();
         services.AddScoped<IRefreshTokenStore, EfRefreshTokenStore>();
         services.AddScoped<IAppPasswordStore, EfAppPasswordStore>();
+        services.AddScoped<Pds.Application.Bsky.Actor.IPreferenceStore, EfPreferenceStore>();
         services.AddScoped<IInviteCodeStore, EfInviteCodeStore>();
         services.AddScoped<IEmailTokenStore, EfEmailTokenStore>();
         services.AddScoped<Pds.Application.OAuth.IOAuthStore, OAuth.EfOAuthStore>();

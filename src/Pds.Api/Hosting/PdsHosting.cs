@@ -68,6 +68,7 @@ internal static class PdsHosting
         services.AddScoped<IRequestContext>(sp => sp.GetRequiredService<RequestContext>());
         services.AddScoped<AuthVerifier>();
         services.AddSingleton<XrpcMethodTable>();
+        Pds.Api.Proxy.XrpcProxy.AddXrpcProxy(services);
 
         // Browsers' apps on any origin talk to a PDS directly, as with the reference PDS.
         services.AddCors(o => o.AddDefaultPolicy(p => p

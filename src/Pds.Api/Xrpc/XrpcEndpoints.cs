@@ -70,7 +70,7 @@ internal static class XrpcEndpoints
     /// </summary>
     public static void MapXrpcFallback(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.Map("/xrpc/{nsid}", (string nsid, HttpContext context, XrpcMethodTable methods) =>
+        endpoints.Map("/xrpc/{nsid}", async Task (string nsid, HttpContext context, XrpcMethodTable methods, PdsOptions options) =>
         {
             if (methods.TryGetHttpMethod(nsid, out var expected))
             {
@@ -80,6 +80,13 @@ internal static class XrpcEndpoints
             if (!Nsid.IsValid(nsid))
             {
                 throw XrpcException.InvalidRequest("Invalid XRPC method name");
+            }
+
+            // Methods served elsewhere: the service the caller names, or the AppView for app.bsky.
+            if (Pds.Api.Proxy.XrpcProxy.HasTarget(context, nsid, options))
+            {
+                await Pds.Api.Proxy.XrpcProxy.ForwardAsync(context, nsid).ConfigureAwait(false);
+                return;
             }
 
             throw new XrpcException(StatusCodes.Status501NotImplemented, XrpcErrorNames.MethodNotImplemented, "Method Not Implemented");

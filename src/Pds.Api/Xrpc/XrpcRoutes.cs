@@ -11,6 +11,7 @@ internal static class XrpcRoutes
         endpoints.MapComAtprotoRepo();
         endpoints.MapComAtprotoSync();
         endpoints.MapBlobs();
+        endpoints.MapAppBsky();
         endpoints.MapSubscribeRepos();
         endpoints.MapXrpcFallback();
     }

@@ -72,6 +72,9 @@ public static class PdsConfigurationKeys
     public const string RateLimitBypassKey = "PDS_RATE_LIMIT_BYPASS_KEY";
     public const string RateLimitBypassIps = "PDS_RATE_LIMIT_BYPASS_IPS";
     public const string JsonBodyLimit = "PDS_JSON_BODY_LIMIT";
+    public const string ProxyMaxResponseSize = "PDS_PROXY_MAX_RESPONSE_SIZE";
+    public const string ProxyHeadersTimeout = "PDS_PROXY_HEADERS_TIMEOUT";
+    public const string ProxyBodyTimeout = "PDS_PROXY_BODY_TIMEOUT";
     public const string MaxSubscriptionBuffer = "PDS_MAX_SUBSCRIPTION_BUFFER";
     public const string RepoBackfillLimitMs = "PDS_REPO_BACKFILL_LIMIT_MS";
 }

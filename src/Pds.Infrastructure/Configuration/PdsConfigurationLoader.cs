@@ -104,6 +104,9 @@ public static class PdsConfigurationLoader
                 JsonBodyLimit = s.Int(K.JsonBodyLimit, 1024, int.MaxValue, "must be a size in bytes of at least 1024") ?? DefaultJsonBodyLimit,
                 MaxSubscriptionBuffer = s.Int(K.MaxSubscriptionBuffer, 1, 1 << 24, "must be a positive integer") ?? 8192,
                 RepoBackfillLimit = TimeSpan.FromMilliseconds(s.Long(K.RepoBackfillLimitMs, 0, long.MaxValue, "must be a duration in milliseconds") ?? 24 * 60 * 60 * 1000),
+                ProxyMaxResponseSize = s.Int(K.ProxyMaxResponseSize, 1024, int.MaxValue, "must be a size in bytes of at least 1024") ?? 10 * 1024 * 1024,
+                ProxyHeadersTimeout = TimeSpan.FromMilliseconds(s.Long(K.ProxyHeadersTimeout, 100, 600_000, "must be a duration in milliseconds") ?? 10_000),
+                ProxyBodyTimeout = TimeSpan.FromMilliseconds(s.Long(K.ProxyBodyTimeout, 100, 600_000, "must be a duration in milliseconds") ?? 30_000),
             },
         };
     }

@@ -19,36 +19,7 @@ public sealed class SafeDocumentFetcher : IOAuthDocumentFetcher, IDisposable
     public SafeDocumentFetcher(OAuthSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var allowLoopback = settings.AllowLoopbackClientMetadata;
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            ConnectCallback = async (context, ct) =>
-            {
-                var addresses = IPAddress.TryParse(context.DnsEndPoint.Host.Trim('[', ']'), out var literal)
-                    ? [literal]
-                    : await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct).ConfigureAwait(false);
-                var allowed = addresses.Where(a => IsPublic(a) || allowLoopback && IPAddress.IsLoopback(a)).ToArray();
-                if (allowed.Length == 0)
-                {
-                    throw new HttpRequestException($"{context.DnsEndPoint.Host} does not resolve to a public address");
-                }
-
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, ct).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
+        var handler = CreateGuardedHandler(settings.AllowLoopbackClientMetadata);
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
         _http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
     }
@@ -145,6 +116,43 @@ public sealed class SafeDocumentFetcher : IOAuthDocumentFetcher, IDisposable
     public void Dispose() => _http.Dispose();
 
     /// <summary>Not loopback, private (RFC 1918, ULA), link-local, CGNAT, multicast or unspecified.</summary>
+    /// <summary>
+    /// An HTTP handler that connects only to public addresses (loopback too when
+    /// <paramref name="allowLoopback"/>), checked on the address actually dialled so DNS cannot
+    /// point it inward, and that never follows redirects.
+    /// </summary>
+    public static SocketsHttpHandler CreateGuardedHandler(bool allowLoopback) => new()
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectCallback = async (context, ct) =>
+        {
+            var addresses = IPAddress.TryParse(context.DnsEndPoint.Host.Trim('[', ']'), out var literal)
+                ? [literal]
+                : await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct).ConfigureAwait(false);
+            var allowed = addresses.Where(a => IsPublic(a) || allowLoopback && IPAddress.IsLoopback(a)).ToArray();
+            if (allowed.Length == 0)
+            {
+                throw new HttpRequestException($"{context.DnsEndPoint.Host} does not resolve to a public address");
+            }
+
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, ct).ConfigureAwait(false);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+
     public static bool IsPublic(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);

@@ -58,6 +58,8 @@ public abstract class PdsDbContext : DbContext
 
     public DbSet<OAuthDeviceAccountRow> OAuthDeviceAccounts => Set<OAuthDeviceAccountRow>();
 
+    public DbSet<AccountPreferenceRow> AccountPreferences => Set<AccountPreferenceRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -187,6 +189,11 @@ public abstract class PdsDbContext : DbContext
         {
             e.ToTable("oauth_device_account");
             e.HasKey(x => new { x.DeviceId, x.Did });
+        });
+        modelBuilder.Entity<AccountPreferenceRow>(e =>
+        {
+            e.ToTable("account_pref");
+            e.HasKey(x => new { x.Did, x.Position });
         });
 
         // snake_case columns and index names, the same on both providers, so raw SQL needs no quoting.

@@ -195,4 +195,13 @@ public sealed record LimitsOptions
     public required int MaxSubscriptionBuffer { get; init; }
 
     public required TimeSpan RepoBackfillLimit { get; init; }
+
+    /// <summary>Largest upstream response the XRPC proxy relays, in bytes.</summary>
+    public int ProxyMaxResponseSize { get; init; } = 10 * 1024 * 1024;
+
+    /// <summary>How long the proxy waits for an upstream's response headers.</summary>
+    public TimeSpan ProxyHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the proxy lets an upstream take to send its whole body.</summary>
+    public TimeSpan ProxyBodyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

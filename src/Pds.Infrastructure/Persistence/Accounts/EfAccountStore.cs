@@ -164,6 +164,7 @@ public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
                 await Context.OAuthSessions.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
                 await Context.OAuthConsents.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
                 await Context.OAuthDeviceAccounts.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+                await Context.AccountPreferences.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
                 await Context.ActorSigningKeys.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
                 await Context.ReservedKeys.Where(r => r.KeyFor == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
                 await Context.Accounts.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);

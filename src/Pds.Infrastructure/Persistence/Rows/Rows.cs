@@ -290,3 +290,15 @@ public sealed class OAuthDeviceAccountRow
 
     public DateTime AuthenticatedAt { get; set; }
 }
+
+/// <summary>One app preference of an account (app.bsky.actor.putPreferences), in written order.</summary>
+public sealed class AccountPreferenceRow
+{
+    public required string Did { get; set; }
+
+    public int Position { get; set; }
+
+    public required string Type { get; set; }
+
+    public required string ValueJson { get; set; }
+}

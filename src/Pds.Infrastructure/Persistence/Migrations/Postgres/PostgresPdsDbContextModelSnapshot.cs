@@ -22,6 +22,31 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.AccountPreferenceRow", b =>
+                {
+                    b.Property<string>("Did")
+                        .HasColumnType("text")
+                        .HasColumnName("did");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("type");
+
+                    b.Property<string>("ValueJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("value_json");
+
+                    b.HasKey("Did", "Position");
+
+                    b.ToTable("account_pref", (string)null);
+                });
+
             modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.AccountRow", b =>
                 {
                     b.Property<string>("Did")

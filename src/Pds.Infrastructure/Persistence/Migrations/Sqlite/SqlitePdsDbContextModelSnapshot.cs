@@ -17,6 +17,31 @@ namespace Pds.Infrastructure.Persistence.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.5");
 
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.AccountPreferenceRow", b =>
+                {
+                    b.Property<string>("Did")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("did");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("position");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<string>("ValueJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value_json");
+
+                    b.HasKey("Did", "Position");
+
+                    b.ToTable("account_pref", (string)null);
+                });
+
             modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.AccountRow", b =>
                 {
                     b.Property<string>("Did")

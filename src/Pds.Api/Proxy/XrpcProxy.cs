@@ -1,0 +1,283 @@
+using System.Buffers;
+using System.Net;
+using System.Text.Json;
+using Pds.Api.Auth;
+using Pds.Application.Common.Abstractions;
+using Pds.Application.Common.Configuration;
+using Pds.Application.Common.Errors;
+using Pds.Application.Proxy;
+
+namespace Pds.Api.Proxy;
+
+/// <summary>
+/// Relays an XRPC call this server does not answer itself to the service named by the
+/// <c>atproto-proxy</c> header (or the AppView for <c>app.bsky.*</c>), authenticated as the caller
+/// with a service-auth token signed by the caller's repo key. Bodies stream both ways within the
+/// configured size and time limits; an unreachable, slow or failing upstream is
+/// <c>UpstreamFailure</c> / <c>UpstreamTimeout</c>.
+/// </summary>
+internal static partial class XrpcProxy
+{
+    /// <summary>Targets from DID documents: outbound connections only to public addresses.</summary>
+    public const string GuardedClient = "xrpc-proxy";
+
+    /// <summary>Targets the operator configured (the AppView): any address.</summary>
+    public const string TrustedClient = "xrpc-proxy-trusted";
+
+    private static readonly string[] ForwardedRequestHeaders = ["accept-language", "atproto-accept-labelers", "x-bsky-topics"];
+    private static readonly string[] ForwardedResponseHeaders = ["atproto-repo-rev", "atproto-content-labelers", "retry-after", "content-language"];
+
+    public static void AddXrpcProxy(this IServiceCollection services)
+    {
+        services.AddHttpClient(GuardedClient)
+            .ConfigurePrimaryHttpMessageHandler(sp => Pds.Infrastructure.OAuth.SafeDocumentFetcher.CreateGuardedHandler(sp.GetRequiredService<PdsOptions>().Service.DevMode))
+            .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(TrustedClient)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Whether a call to <paramref name="nsid"/> has somewhere to go (otherwise it is not implemented here).</summary>
+    public static bool HasTarget(HttpContext http, string nsid, PdsOptions options) =>
+        http.Request.Headers.ContainsKey("atproto-proxy")
+        || nsid.StartsWith("chat.bsky.", StringComparison.Ordinal)
+        || nsid.StartsWith("app.bsky.", StringComparison.Ordinal) && options.Service.BskyAppViewUrl is not null;
+
+    public static async Task ForwardAsync(HttpContext http, string lxm)
+    {
+        var request = http.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsPost(request.Method))
+        {
+            throw XrpcException.InvalidRequest("XRPC requests only supports GET and POST");
+        }
+
+        var services = http.RequestServices;
+        var options = services.GetRequiredService<PdsOptions>();
+        await services.GetRequiredService<AuthVerifier>()
+            .AuthenticateAsync(http, AuthRequirement.Standard with { CheckTakedown = true }, lxm).ConfigureAwait(false);
+        var credentials = services.GetRequiredService<IRequestContext>().Credentials!;
+        ServiceProxyPolicy.CheckAllowed(lxm, credentials);
+
+        var header = request.Headers["atproto-proxy"].ToString();
+        var target = await services.GetRequiredService<ServiceProxyResolver>().ResolveAsync(header, lxm, http.RequestAborted).ConfigureAwait(false);
+        if (credentials.IsOAuth && !credentials.Permissions.AllowsRpc(target.Aud, lxm))
+        {
+            throw AuthCredentials.MissingScope(Pds.Domain.OAuth.ScopePermissions.RpcScope(target.Aud, lxm));
+        }
+
+        var did = credentials.RequireDid();
+        var token = await services.GetRequiredService<ProxyServiceAuth>().IssueAsync(did, target.Aud, lxm, http.RequestAborted).ConfigureAwait(false);
+
+        var upstreamUrl = new Uri(target.Endpoint, request.Path.Value + request.QueryString.Value);
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), upstreamUrl);
+        message.Headers.TryAddWithoutValidation("authorization", "Bearer " + token);
+        message.Headers.TryAddWithoutValidation("accept-encoding", request.Headers.AcceptEncoding.Count > 0 ? request.Headers.AcceptEncoding.ToString() : "identity");
+        foreach (var name in ForwardedRequestHeaders)
+        {
+            if (request.Headers.TryGetValue(name, out var value))
+            {
+                message.Headers.TryAddWithoutValidation(name, value.ToString());
+            }
+        }
+
+        if (HttpMethods.IsPost(request.Method))
+        {
+            var limit = Math.Max(options.Limits.JsonBodyLimit, options.Blobstore.UploadLimit);
+            if (request.ContentLength > limit)
+            {
+                throw new XrpcException(StatusCodes.Status413PayloadTooLarge, XrpcErrorNames.PayloadTooLarge, "request entity too large");
+            }
+
+            message.Content = new StreamContent(new LimitedStream(request.Body, limit));
+            if (request.ContentType is { } contentType)
+            {
+                message.Content.Headers.TryAddWithoutValidation("content-type", contentType);
+            }
+
+            if (request.Headers.ContentEncoding.Count > 0)
+            {
+                message.Content.Headers.TryAddWithoutValidation("content-encoding", request.Headers.ContentEncoding.ToString());
+            }
+
+            if (request.ContentLength is { } length)
+            {
+                message.Content.Headers.ContentLength = length;
+            }
+        }
+
+        var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(string.IsNullOrEmpty(header) ? TrustedClient : GuardedClient);
+        using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        headersTimeout.CancelAfter(options.Limits.ProxyHeadersTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            throw new XrpcException(StatusCodes.Status504GatewayTimeout, XrpcErrorNames.UpstreamTimeout, "Upstream service timed out");
+        }
+        catch (HttpRequestException e)
+        {
+            LogUnreachable(services.GetRequiredService<ILoggerFactory>().CreateLogger("Pds.Api.Proxy"), target.Endpoint.Host, e.Message);
+            throw new XrpcException(StatusCodes.Status502BadGateway, XrpcErrorNames.UpstreamFailure, "Upstream service unreachable");
+        }
+
+        using (response)
+        {
+            if ((int)response.StatusCode >= 400)
+            {
+                throw await UpstreamErrorAsync(response, http.RequestAborted).ConfigureAwait(false);
+            }
+
+            if (response.Content.Headers.ContentLength > options.Limits.ProxyMaxResponseSize)
+            {
+                throw new XrpcException(StatusCodes.Status502BadGateway, XrpcErrorNames.UpstreamFailure, "Upstream response too large");
+            }
+
+            http.Response.StatusCode = (int)response.StatusCode;
+            var content = response.Content.Headers;
+            if (content.ContentType is { } type)
+            {
+                http.Response.ContentType = type.ToString();
+            }
+
+            if (content.ContentLength is { } contentLength)
+            {
+                http.Response.ContentLength = contentLength;
+            }
+
+            if (content.ContentEncoding.Count > 0)
+            {
+                http.Response.Headers.ContentEncoding = string.Join(',', content.ContentEncoding);
+            }
+
+            foreach (var name in ForwardedResponseHeaders)
+            {
+                if (response.Headers.TryGetValues(name, out var values) || content.TryGetValues(name, out values))
+                {
+                    http.Response.Headers[name] = string.Join(',', values);
+                }
+            }
+
+            using var bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+            bodyTimeout.CancelAfter(options.Limits.ProxyBodyTimeout);
+            var upstream = await response.Content.ReadAsStreamAsync(bodyTimeout.Token).ConfigureAwait(false);
+            await using (upstream.ConfigureAwait(false))
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+                try
+                {
+                    long total = 0;
+                    int read;
+                    while ((read = await upstream.ReadAsync(buffer, bodyTimeout.Token).ConfigureAwait(false)) > 0)
+                    {
+                        total += read;
+                        if (total > options.Limits.ProxyMaxResponseSize)
+                        {
+                            // Headers are sent already: the only honest signal left is a broken response.
+                            http.Abort();
+                            return;
+                        }
+
+                        await http.Response.Body.WriteAsync(buffer.AsMemory(0, read), http.RequestAborted).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+                {
+                    http.Abort();
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+    }
+
+    /// <summary>An upstream's error, passed on with its name and message; its 500s become UpstreamFailure.</summary>
+    private static async Task<XrpcException> UpstreamErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        string? error = null;
+        string? message = null;
+        if (response.Content.Headers.ContentType?.MediaType is { } mediaType && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase)
+            && response.Content.Headers.ContentEncoding.Count == 0)
+        {
+            try
+            {
+                var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    var bytes = new byte[64 * 1024];
+                    var total = 0;
+                    int read;
+                    while (total < bytes.Length && (read = await stream.ReadAsync(bytes.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        total += read;
+                    }
+
+                    using var document = JsonDocument.Parse(bytes.AsMemory(0, total));
+                    error = document.RootElement.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+                    message = document.RootElement.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+                }
+            }
+            catch (Exception e) when (e is JsonException or IOException or HttpRequestException)
+            {
+                // Not a readable XRPC error: only the status is passed on.
+            }
+        }
+
+        return status >= 500
+            ? new XrpcException(StatusCodes.Status502BadGateway, XrpcErrorNames.UpstreamFailure, message ?? "Upstream service failed")
+            : new XrpcException(status, error ?? XrpcErrorNames.InvalidRequest, message ?? $"Upstream service answered {status}");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "proxy upstream {Host} unreachable: {Reason}")]
+    private static partial void LogUnreachable(ILogger logger, string host, string reason);
+
+    /// <summary>A request body that fails once it passes its limit (for bodies sent without a length).</summary>
+    private sealed class LimitedStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            _read += read;
+            return _read > limit ? throw new XrpcException(StatusCodes.Status413PayloadTooLarge, XrpcErrorNames.PayloadTooLarge, "request entity too large") : read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
