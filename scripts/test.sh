@@ -41,6 +41,19 @@ if [ ! -x /usr/bin/chromium ]; then
   exit 1
 fi
 
+# Shared rate limits are tested against a real Redis (Debian's package).
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "error: redis-server is required by the shared rate-limit tests" >&2
+  exit 1
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Test projects that touch storage; they run a second time against PostgreSQL.

@@ -52,7 +52,7 @@ internal static class PdsHosting
         {
             options.ServiceLifetime = ServiceLifetime.Scoped;
             options.Assemblies = [typeof(DescribeServerQuery)];
-            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+            options.PipelineBehaviors = [typeof(Pds.Application.Common.RateLimits.RateLimitBehavior<,>), typeof(ValidationBehavior<,>)];
         });
 
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -135,6 +135,7 @@ internal static class PdsHosting
                 && c.Exception is not null && XrpcExceptionHandler.IsClientError(c.Exception),
         });
         app.UseCors();
+        app.UseXrpcRateLimits();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapServiceRoutes();
         app.MapIdentityWellKnown();

@@ -20,7 +20,7 @@ internal sealed partial class XrpcExceptionHandler : IExceptionHandler
     }
 
     public static bool IsClientError(Exception exception) =>
-        exception is XrpcException { Status: < 500 } or XrpcException { Error: XrpcErrorNames.MethodNotImplemented } or BadHttpRequestException or JsonException;
+        exception is XrpcException { Status: < 500 } or Pds.Application.Common.RateLimits.RateLimitExceededException or XrpcException { Error: XrpcErrorNames.MethodNotImplemented } or BadHttpRequestException or JsonException;
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -29,6 +29,12 @@ internal sealed partial class XrpcExceptionHandler : IExceptionHandler
         {
             // The client went away; there is nobody to answer.
             return true;
+        }
+
+        if (exception is Pds.Application.Common.RateLimits.RateLimitExceededException limited)
+        {
+            XrpcRateLimits.WriteHeaders(httpContext.Response, limited.Status);
+            exception = limited.ToXrpc();
         }
 
         var (status, error, message) = exception switch

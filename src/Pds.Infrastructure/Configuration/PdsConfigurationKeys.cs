@@ -71,6 +71,8 @@ public static class PdsConfigurationKeys
     public const string RateLimitsEnabled = "PDS_RATE_LIMITS_ENABLED";
     public const string RateLimitBypassKey = "PDS_RATE_LIMIT_BYPASS_KEY";
     public const string RateLimitBypassIps = "PDS_RATE_LIMIT_BYPASS_IPS";
+    public const string RedisScratchAddress = "PDS_REDIS_SCRATCH_ADDRESS";
+    public const string RedisScratchPassword = "PDS_REDIS_SCRATCH_PASSWORD";
     public const string JsonBodyLimit = "PDS_JSON_BODY_LIMIT";
     public const string ProxyMaxResponseSize = "PDS_PROXY_MAX_RESPONSE_SIZE";
     public const string ProxyHeadersTimeout = "PDS_PROXY_HEADERS_TIMEOUT";

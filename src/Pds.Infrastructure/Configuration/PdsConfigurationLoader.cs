@@ -101,6 +101,8 @@ public static class PdsConfigurationLoader
                 RateLimitsEnabled = s.Bool(K.RateLimitsEnabled) ?? false,
                 RateLimitBypassKey = s.String(K.RateLimitBypassKey),
                 RateLimitBypassIps = s.List(K.RateLimitBypassIps),
+                RedisScratchAddress = s.String(K.RedisScratchAddress),
+                RedisScratchPassword = s.String(K.RedisScratchPassword),
                 JsonBodyLimit = s.Int(K.JsonBodyLimit, 1024, int.MaxValue, "must be a size in bytes of at least 1024") ?? DefaultJsonBodyLimit,
                 MaxSubscriptionBuffer = s.Int(K.MaxSubscriptionBuffer, 1, 1 << 24, "must be a positive integer") ?? 8192,
                 RepoBackfillLimit = TimeSpan.FromMilliseconds(s.Long(K.RepoBackfillLimitMs, 0, long.MaxValue, "must be a duration in milliseconds") ?? 24 * 60 * 60 * 1000),

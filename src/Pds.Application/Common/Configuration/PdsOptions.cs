@@ -196,6 +196,11 @@ public sealed record LimitsOptions
 
     public required TimeSpan RepoBackfillLimit { get; init; }
 
+    /// <summary>A Redis server (<c>host:port</c>) shared by all server processes for rate limits; null keeps them in memory.</summary>
+    public string? RedisScratchAddress { get; init; }
+
+    public string? RedisScratchPassword { get; init; }
+
     /// <summary>Largest upstream response the XRPC proxy relays, in bytes.</summary>
     public int ProxyMaxResponseSize { get; init; } = 10 * 1024 * 1024;
 

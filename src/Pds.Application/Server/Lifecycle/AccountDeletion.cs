@@ -3,6 +3,7 @@ using Mediator;
 using Pds.Application.Accounts;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Errors;
+using Pds.Application.Common.RateLimits;
 using Pds.Application.Repo;
 using Pds.Domain.Auth;
 using Pds.Domain.Events;
@@ -32,7 +33,11 @@ public sealed class RequestAccountDeleteHandler(IRequestContext request, IAccoun
 }
 
 /// <summary>com.atproto.server.deleteAccount (no session: the password and the emailed code authorise it).</summary>
-public sealed record DeleteAccountCommand(string Did, string Password, string Token) : ICommand<Unit>;
+public sealed record DeleteAccountCommand(string Did, string Password, string Token) : ICommand<Unit>, IRateLimited
+{
+    public IEnumerable<RateLimitCharge> RateLimitCharges(Pds.Application.Common.Abstractions.IRequestContext request) =>
+        [new(RateLimitPolicies.DeleteAccount, request?.ClientIp ?? "unknown")];
+}
 
 public sealed class DeleteAccountValidator : AbstractValidator<DeleteAccountCommand>
 {

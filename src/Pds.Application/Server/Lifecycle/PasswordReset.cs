@@ -2,12 +2,17 @@ using FluentValidation;
 using Mediator;
 using Pds.Application.Accounts;
 using Pds.Application.Common.Abstractions;
+using Pds.Application.Common.RateLimits;
 using Pds.Domain.Auth;
 
 namespace Pds.Application.Server.Lifecycle;
 
 /// <summary>com.atproto.server.requestPasswordReset: always succeeds, so it cannot be used to find accounts.</summary>
-public sealed record RequestPasswordResetCommand(string Email) : ICommand<Unit>;
+public sealed record RequestPasswordResetCommand(string Email) : ICommand<Unit>, IRateLimited
+{
+    public IEnumerable<RateLimitCharge> RateLimitCharges(Pds.Application.Common.Abstractions.IRequestContext request) =>
+        [new(RateLimitPolicies.PasswordReset, request?.ClientIp ?? "unknown")];
+}
 
 public sealed class RequestPasswordResetHandler(IAccountStore accounts, IEmailTokenStore tokens, IMailer mailer) : ICommandHandler<RequestPasswordResetCommand, Unit>
 {
@@ -26,7 +31,11 @@ public sealed class RequestPasswordResetHandler(IAccountStore accounts, IEmailTo
 }
 
 /// <summary>com.atproto.server.resetPassword: sets the new password and ends every session of the account.</summary>
-public sealed record ResetPasswordCommand(string Token, string Password) : ICommand<Unit>;
+public sealed record ResetPasswordCommand(string Token, string Password) : ICommand<Unit>, IRateLimited
+{
+    public IEnumerable<RateLimitCharge> RateLimitCharges(Pds.Application.Common.Abstractions.IRequestContext request) =>
+        [new(RateLimitPolicies.PasswordReset, request?.ClientIp ?? "unknown")];
+}
 
 public sealed class ResetPasswordValidator : AbstractValidator<ResetPasswordCommand>
 {

@@ -2,13 +2,21 @@ using Mediator;
 using Pds.Application.Accounts;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Errors;
+using Pds.Application.Common.RateLimits;
 using Pds.Domain.Events;
 using Pds.Domain.Identity;
 
 namespace Pds.Application.Identity.Commands.UpdateHandle;
 
 /// <summary>com.atproto.identity.updateHandle</summary>
-public sealed record UpdateHandleCommand(string Handle) : ICommand<Unit>;
+public sealed record UpdateHandleCommand(string Handle) : ICommand<Unit>, IRateLimited
+{
+    public IEnumerable<RateLimitCharge> RateLimitCharges(Pds.Application.Common.Abstractions.IRequestContext request)
+    {
+        var key = request?.Credentials?.Did ?? request?.ClientIp ?? "unknown";
+        return [new(RateLimitPolicies.UpdateHandle5Min, key), new(RateLimitPolicies.UpdateHandleDay, key)];
+    }
+}
 
 /// <summary>
 /// Changes the account's handle: checked like a new one (a handle outside the service domains must

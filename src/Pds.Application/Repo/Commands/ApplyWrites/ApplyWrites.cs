@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using FluentValidation;
 using Mediator;
 using Pds.Application.Common.Errors;
+using Pds.Application.Common.RateLimits;
 using Pds.Domain.Repo;
 using Pds.Domain.Syntax;
 
@@ -13,7 +14,10 @@ public sealed record ApplyWritesCommand(
     string Repo,
     IReadOnlyList<JsonElement> Writes,
     bool? Validate = null,
-    string? SwapCommit = null) : ICommand<ApplyWritesOutput>;
+    string? SwapCommit = null) : ICommand<ApplyWritesOutput>, IRateLimited
+{
+    public IEnumerable<RateLimitCharge> RateLimitCharges(Pds.Application.Common.Abstractions.IRequestContext request) => RateLimitPolicies.RepoWrite(request, RateLimitPolicies.WritePoints(Writes ?? []));
+}
 
 public sealed record ApplyWritesOutput(CommitMeta? Commit, IReadOnlyList<ApplyWritesResult> Results);
 

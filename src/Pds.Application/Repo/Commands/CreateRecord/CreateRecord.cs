@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FluentValidation;
 using Mediator;
+using Pds.Application.Common.RateLimits;
 using Pds.Domain.Syntax;
 
 namespace Pds.Application.Repo.Commands.CreateRecord;
@@ -12,7 +13,10 @@ public sealed record CreateRecordCommand(
     JsonElement Record,
     string? Rkey = null,
     bool? Validate = null,
-    string? SwapCommit = null) : ICommand<CreateRecordOutput>;
+    string? SwapCommit = null) : ICommand<CreateRecordOutput>, IRateLimited
+{
+    public IEnumerable<RateLimitCharge> RateLimitCharges(Pds.Application.Common.Abstractions.IRequestContext request) => RateLimitPolicies.RepoWrite(request, 3);
+}
 
 public sealed record CreateRecordOutput(string Uri, string Cid, CommitMeta Commit, string? ValidationStatus);
 

@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Errors;
+using Pds.Application.Common.RateLimits;
 using Pds.Domain.Syntax;
 
 namespace Pds.Application.Repo.Commands.DeleteRecord;
@@ -12,7 +13,10 @@ public sealed record DeleteRecordCommand(
     string Collection,
     string Rkey,
     string? SwapRecord = null,
-    string? SwapCommit = null) : ICommand<DeleteRecordOutput>;
+    string? SwapCommit = null) : ICommand<DeleteRecordOutput>, IRateLimited
+{
+    public IEnumerable<RateLimitCharge> RateLimitCharges(Pds.Application.Common.Abstractions.IRequestContext request) => RateLimitPolicies.RepoWrite(request, 1);
+}
 
 public sealed record DeleteRecordOutput(CommitMeta? Commit);
 

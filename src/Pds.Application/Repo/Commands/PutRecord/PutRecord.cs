@@ -3,6 +3,7 @@ using FluentValidation;
 using Mediator;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Errors;
+using Pds.Application.Common.RateLimits;
 using Pds.Domain.Data;
 using Pds.Domain.Repo;
 using Pds.Domain.Syntax;
@@ -20,7 +21,10 @@ public sealed record PutRecordCommand(
     JsonElement Record,
     bool? Validate = null,
     JsonElement SwapRecord = default,
-    string? SwapCommit = null) : ICommand<PutRecordOutput>;
+    string? SwapCommit = null) : ICommand<PutRecordOutput>, IRateLimited
+{
+    public IEnumerable<RateLimitCharge> RateLimitCharges(Pds.Application.Common.Abstractions.IRequestContext request) => RateLimitPolicies.RepoWrite(request, 2);
+}
 
 public sealed record PutRecordOutput(string Uri, string Cid, CommitMeta? Commit, string? ValidationStatus);
 

@@ -5,6 +5,7 @@ using Pds.Application.Accounts;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
 using Pds.Application.Common.Errors;
+using Pds.Application.Common.RateLimits;
 using Pds.Domain.Auth;
 using Pds.Domain.Crypto;
 using Pds.Domain.Events;
@@ -24,7 +25,11 @@ public sealed record CreateAccountCommand(
     string? VerificationPhone = null,
     string? Password = null,
     string? RecoveryKey = null,
-    JsonElement? PlcOp = null) : ICommand<CreateAccountOutput>;
+    JsonElement? PlcOp = null) : ICommand<CreateAccountOutput>, IRateLimited
+{
+    public IEnumerable<RateLimitCharge> RateLimitCharges(Pds.Application.Common.Abstractions.IRequestContext request) =>
+        [new(RateLimitPolicies.CreateAccount, request?.ClientIp ?? "unknown")];
+}
 
 public sealed record CreateAccountOutput(string AccessJwt, string RefreshJwt, string Handle, string Did, JsonElement? DidDoc);
 

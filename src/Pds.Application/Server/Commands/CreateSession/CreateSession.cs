@@ -4,6 +4,7 @@ using Mediator;
 using Pds.Application.Accounts;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Errors;
+using Pds.Application.Common.RateLimits;
 using Pds.Domain.Auth;
 
 namespace Pds.Application.Server.Commands.CreateSession;
@@ -13,7 +14,15 @@ public sealed record CreateSessionCommand(
     string Identifier,
     string Password,
     string? AuthFactorToken = null,
-    bool? AllowTakendown = null) : ICommand<SessionOutput>;
+    bool? AllowTakendown = null) : ICommand<SessionOutput>, IRateLimited
+{
+    public IEnumerable<RateLimitCharge> RateLimitCharges(Pds.Application.Common.Abstractions.IRequestContext request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var key = $"{Identifier?.ToLowerInvariant()}-{request.ClientIp}";
+        return [new(RateLimitPolicies.CreateSession5Min, key), new(RateLimitPolicies.CreateSessionDay, key)];
+    }
+}
 
 /// <summary>The output of createSession and refreshSession.</summary>
 public sealed record SessionOutput(
