@@ -61,7 +61,9 @@ public static class DependencyInjection
         services.AddSingleton<Pds.Application.OAuth.IOAuthDocumentFetcher, OAuth.SafeDocumentFetcher>();
         services.AddSingleton(sp => new RepoKeyEncryption(new KeyEncryption(
             Convert.FromHexString(sp.GetRequiredService<PdsOptions>().Secrets.RepoSigningKeyEncryptionKeyHex))));
-        services.AddSingleton<IMailer, FileMailer>();
+        services.AddSingleton<IMailer>(sp => sp.GetRequiredService<PdsOptions>().Email.SmtpUrl is null
+            ? ActivatorUtilities.CreateInstance<FileMailer>(sp)
+            : ActivatorUtilities.CreateInstance<SmtpMailer>(sp));
         services.AddSingleton<IBlobStore>(sp =>
         {
             var options = sp.GetRequiredService<PdsOptions>();

@@ -89,13 +89,7 @@ public static class PdsConfigurationLoader
             Blobstore = LoadBlobstore(s, dataDirectory),
             Identity = LoadIdentity(s, hostname, devMode, publicUrl),
             Secrets = LoadSecrets(s, devMode, dataDirectory),
-            Email = new EmailOptions
-            {
-                SmtpUrl = s.Url(K.EmailSmtpUrl),
-                FromAddress = s.String(K.EmailFromAddress),
-                ModerationSmtpUrl = s.Url(K.ModerationEmailSmtpUrl),
-                ModerationAddress = s.String(K.ModerationEmailAddress),
-            },
+            Email = LoadEmail(s),
             Limits = new LimitsOptions
             {
                 RateLimitsEnabled = s.Bool(K.RateLimitsEnabled) ?? false,
@@ -106,6 +100,32 @@ public static class PdsConfigurationLoader
                 RepoBackfillLimit = TimeSpan.FromMilliseconds(s.Long(K.RepoBackfillLimitMs, 0, long.MaxValue, "must be a duration in milliseconds") ?? 24 * 60 * 60 * 1000),
             },
         };
+    }
+
+    private static EmailOptions LoadEmail(Reader s)
+    {
+        var fromAddress = s.String(K.EmailFromAddress);
+        if (fromAddress is not null && !MimeKit.MailboxAddress.TryParse(fromAddress, out _))
+        {
+            throw new PdsConfigurationException(K.EmailFromAddress, "must be an email address, optionally with a name (\"PDS <noreply@example.com>\")");
+        }
+
+        return new EmailOptions
+        {
+            SmtpUrl = SmtpUrl(s, K.EmailSmtpUrl),
+            FromAddress = fromAddress,
+            ModerationSmtpUrl = SmtpUrl(s, K.ModerationEmailSmtpUrl),
+            ModerationAddress = s.String(K.ModerationEmailAddress),
+        };
+    }
+
+    /// <summary>An <c>smtp://</c> or <c>smtps://</c> URL. The message never repeats the value: it may hold a password.</summary>
+    private static Uri? SmtpUrl(Reader s, string key)
+    {
+        var url = s.Url(key);
+        return url is null || (url.Scheme is "smtp" or "smtps" && url.Host.Length > 0)
+            ? url
+            : throw new PdsConfigurationException(key, "must be an smtp:// or smtps:// URL");
     }
 
     private static DatabaseOptions LoadDatabase(Reader s, string dataDirectory)
