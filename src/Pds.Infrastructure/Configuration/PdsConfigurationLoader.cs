@@ -122,8 +122,13 @@ public static class PdsConfigurationLoader
     /// <summary>An <c>smtp://</c> or <c>smtps://</c> URL. The message never repeats the value: it may hold a password.</summary>
     private static Uri? SmtpUrl(Reader s, string key)
     {
-        var url = s.Url(key);
-        return url is null || (url.Scheme is "smtp" or "smtps" && url.Host.Length > 0)
+        var text = s.String(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "smtp" or "smtps" && url.Host.Length > 0
             ? url
             : throw new PdsConfigurationException(key, "must be an smtp:// or smtps:// URL");
     }
@@ -282,9 +287,9 @@ public static class PdsConfigurationLoader
     }
 
     private static Uri ParseUrl(string key, string value) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == "smtp" || uri.Scheme == "smtps")
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? uri
-            : throw new PdsConfigurationException(key, "must be an absolute URL");
+            : throw new PdsConfigurationException(key, "must be an absolute http:// or https:// URL");
 
     private readonly struct Reader(Func<string, string?> get)
     {
