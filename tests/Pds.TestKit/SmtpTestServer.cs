@@ -10,11 +10,12 @@ public sealed record ReceivedMail(string? EnvelopeFrom, IReadOnlyList<string> En
 /// <summary>
 /// A real SMTP server (the npm packages <c>smtp-server</c> and <c>mailparser</c>, from
 /// <c>tests/smtp</c>) on 127.0.0.1 that reports every message it accepts and every login attempt.
-/// With a user name and password it requires SMTP AUTH. It installs its packages on first use,
+/// With a user name and password it requires SMTP AUTH; with <c>offerStartTls</c> it offers STARTTLS
+/// with a self-signed certificate that no trusting client accepts. It installs its packages on first use,
 /// stops when this process ends (its stdin closes) and carries a hard time limit. If it cannot
 /// start, tests using it fail; they are never skipped.
 /// </summary>
-public sealed class SmtpTestServer(string? username = null, string? password = null) : IAsyncLifetime
+public sealed class SmtpTestServer(string? username = null, string? password = null, bool offerStartTls = false) : IAsyncLifetime
 {
     private readonly Lock _lock = new();
     private readonly List<ReceivedMail> _messages = [];
@@ -98,6 +99,11 @@ public sealed class SmtpTestServer(string? username = null, string? password = n
         foreach (var argument in new[] { "--signal=KILL", "1800", "node", "smtp-server.mjs" })
         {
             info.ArgumentList.Add(argument);
+        }
+
+        if (offerStartTls)
+        {
+            info.ArgumentList.Add("--starttls");
         }
 
         if (username is not null)

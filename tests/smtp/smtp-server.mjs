@@ -2,18 +2,21 @@
 // event: {"event":"mail", envelope, from, to, subject, text, html} for each accepted message and
 // {"event":"auth", ok, username} for each login attempt. With a username and password as arguments
 // it requires SMTP AUTH (PLAIN or LOGIN) before MAIL FROM; without them it accepts anyone.
-// STARTTLS is not offered (the tests run in plain text on loopback). Stops when stdin closes (the
+// STARTTLS is offered only with --starttls, and then with smtp-server's built-in self-signed
+// certificate, which a client that checks certificates must refuse. Stops when stdin closes (the
 // test process exiting) or after a hard time limit.
 import { SMTPServer } from 'smtp-server'
 import { simpleParser } from 'mailparser'
 
-const [username, password] = process.argv.slice(2)
+const args = process.argv.slice(2)
+const starttls = args.includes('--starttls')
+const [username, password] = args.filter((a) => a !== '--starttls')
 const requireAuth = Boolean(username)
 const emit = (value) => process.stdout.write(JSON.stringify(value) + '\n')
 
 const server = new SMTPServer({
   secure: false,
-  disabledCommands: requireAuth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+  disabledCommands: [...(starttls ? [] : ['STARTTLS']), ...(requireAuth ? [] : ['AUTH'])],
   authMethods: ['PLAIN', 'LOGIN'],
   authOptional: !requireAuth,
   allowInsecureAuth: true,

@@ -122,6 +122,28 @@ public sealed class SmtpWrongPasswordTests(SmtpWrongPasswordPdsApiFactory factor
     }
 }
 
+/// <summary>
+/// The SMTP server offers STARTTLS with a certificate nobody trusts: the mailer upgrades (smtp://
+/// means STARTTLS when offered), refuses the certificate and sends nothing in the clear.
+/// </summary>
+public sealed class SmtpUntrustedStartTlsTests(SmtpUntrustedStartTlsPdsApiFactory factory) : IClassFixture<SmtpUntrustedStartTlsPdsApiFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    [Fact]
+    public async Task RequestPasswordReset_UntrustedCertificate_500AndNothingSent()
+    {
+        var account = await _client.CreateAccountAsync();
+        var response = await _client.PostAsync("com.atproto.server.requestPasswordReset", new { email = account.Email }, null);
+
+        await XrpcPipelineTests.AssertXrpcErrorAsync(response, HttpStatusCode.InternalServerError, "InternalServerError");
+        Assert.Empty(factory.Smtp.Logins);
+        Assert.Empty(factory.Smtp.Messages);
+        var failure = Assert.Single(factory.Log, l => l.Contains("sending mail through 127.0.0.1", StringComparison.Ordinal));
+        Assert.Contains("SSL or TLS", failure, StringComparison.Ordinal);
+    }
+}
+
 /// <summary>A server whose mail goes to an SMTP server on loopback that requires a login.</summary>
 public class SmtpPdsApiFactory : PdsApiFactory
 {
@@ -129,7 +151,14 @@ public class SmtpPdsApiFactory : PdsApiFactory
     public const string Password = "s3cret:pass/word";
     public const string FromAddress = "noreply@pds.test";
 
-    public SmtpTestServer Smtp { get; } = new(Username, Password);
+    public SmtpPdsApiFactory()
+        : this(offerStartTls: false)
+    {
+    }
+
+    protected SmtpPdsApiFactory(bool offerStartTls) => Smtp = new SmtpTestServer(Username, Password, offerStartTls);
+
+    public SmtpTestServer Smtp { get; }
 
     /// <summary>Every line logged by the server, with its exception.</summary>
     public ConcurrentQueue<string> Log { get; } = new();
@@ -155,6 +184,14 @@ public class SmtpPdsApiFactory : PdsApiFactory
     }
 
     protected override async Task DisposeExtrasAsync() => await Smtp.DisposeAsync();
+}
+
+public sealed class SmtpUntrustedStartTlsPdsApiFactory : SmtpPdsApiFactory
+{
+    public SmtpUntrustedStartTlsPdsApiFactory()
+        : base(offerStartTls: true)
+    {
+    }
 }
 
 public sealed class SmtpWrongPasswordPdsApiFactory : SmtpPdsApiFactory
