@@ -141,9 +141,9 @@ public class CrawlerPdsApiFactory : PdsApiFactory
 /// <summary>The first crawler fails three times; retries start at <see cref="Backoff"/> and stop doubling at <see cref="MaxBackoff"/>.</summary>
 public sealed class CrawlerBackoffPdsApiFactory : CrawlerPdsApiFactory
 {
-    public static readonly TimeSpan Backoff = TimeSpan.FromMilliseconds(300);
+    public static readonly TimeSpan Backoff = TimeSpan.FromMilliseconds(500);
 
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromMilliseconds(600);
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromMilliseconds(1000);
 
     public CrawlerBackoffPdsApiFactory()
         : base(relayFailures: 3)
