@@ -5,6 +5,7 @@ using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
 using Pds.Infrastructure.Blobs;
 using Pds.Infrastructure.Configuration;
+using Pds.Infrastructure.Crawlers;
 using Pds.Infrastructure.Firehose;
 using Pds.Infrastructure.Identity;
 using Pds.Infrastructure.Identity.EmbeddedPlc;
@@ -44,6 +45,10 @@ public static class DependencyInjection
         services.AddSingleton<FirehoseHub>();
         services.AddHostedService(sp => sp.GetRequiredService<FirehoseHub>());
         services.AddHostedService<PostgresSequencerListener>();
+        services.TryAddSingleton(new CrawlerOptions());
+        services.AddHttpClient(CrawlerClient.HttpClientName, (sp, http) => http.Timeout = sp.GetRequiredService<CrawlerOptions>().RequestTimeout);
+        services.AddSingleton<CrawlerClient>();
+        services.AddHostedService<CrawlerNotifier>();
         services.AddSingleton<TempBlobJanitor>();
         services.AddHostedService(sp => sp.GetRequiredService<TempBlobJanitor>());
         services.AddScoped<PdsDatabase>();
@@ -65,7 +70,9 @@ public static class DependencyInjection
         services.AddScoped<Pds.Application.OAuth.IPermissionSetResolver, Lexicons.PermissionSetResolver>();
         services.AddSingleton(sp => new RepoKeyEncryption(new KeyEncryption(
             Convert.FromHexString(sp.GetRequiredService<PdsOptions>().Secrets.RepoSigningKeyEncryptionKeyHex))));
-        services.AddSingleton<IMailer, FileMailer>();
+        services.AddSingleton<IMailer>(sp => sp.GetRequiredService<PdsOptions>().Email.SmtpUrl is null
+            ? ActivatorUtilities.CreateInstance<FileMailer>(sp)
+            : ActivatorUtilities.CreateInstance<SmtpMailer>(sp));
         services.AddSingleton<IBlobStore>(sp =>
         {
             var options = sp.GetRequiredService<PdsOptions>();

@@ -18,7 +18,7 @@ public sealed class StartupTests : IDisposable
     [Theory]
     [InlineData("PDS_PORT", "not-a-port", "configuration error: PDS_PORT must be a port number")]
     [InlineData("PDS_DB_PROVIDER", "oracle", "configuration error: PDS_DB_PROVIDER must be sqlite or postgres")]
-    [InlineData("PDS_BLOBSTORE_S3_BUCKET", "some-bucket", "configuration error: PDS_BLOBSTORE s3 is not available in this version; use disk")]
+    [InlineData("PDS_EMAIL_SMTP_URL", "https://mailer:hunter2@mail.example.com", "configuration error: PDS_EMAIL_SMTP_URL must be an smtp:// or smtps:// URL")]
     public async Task Start_BadSetting_ExitsNonZeroWithOneLineNamingKey(string key, string value, string expected)
     {
         var (exitCode, stderr) = await RunServerAsync(new() { [key] = value });

@@ -36,8 +36,8 @@ public sealed class S3TestServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var directory = FindDirectory();
-        await EnsureInstalledAsync(directory);
+        var directory = NodeTestPackages.FindDirectory("s3");
+        await NodeTestPackages.EnsureInstalledAsync(directory, "s3rver");
         var info = new ProcessStartInfo("timeout")
         {
             WorkingDirectory = directory,
@@ -108,57 +108,5 @@ public sealed class S3TestServer : IAsyncLifetime
 
         _process?.Dispose();
         return Task.CompletedTask;
-    }
-
-    private static string FindDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "s3");
-            if (File.Exists(Path.Combine(candidate, "package.json")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("tests/s3 was not found above the test binaries");
-    }
-
-    /// <summary>Runs <c>npm ci</c> once; a lock file keeps parallel test processes from racing.</summary>
-    private static async Task EnsureInstalledAsync(string directory)
-    {
-        var marker = Path.Combine(directory, "node_modules", "s3rver", "package.json");
-        if (File.Exists(marker))
-        {
-            return;
-        }
-
-        var lockPath = Path.Combine(directory, ".install.lock");
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await using var held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-                if (File.Exists(marker))
-                {
-                    return;
-                }
-
-                var npm = Process.Start(new ProcessStartInfo("npm", "ci --no-audit --no-fund --loglevel=error") { WorkingDirectory = directory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })
-                    ?? throw new InvalidOperationException("could not run npm");
-                var errors = npm.StandardError.ReadToEndAsync();
-                await npm.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-                if (npm.ExitCode != 0)
-                {
-                    throw new InvalidOperationException("npm ci failed in tests/s3: " + await errors);
-                }
-
-                return;
-            }
-            catch (IOException) when (attempt < 600)
-            {
-                await Task.Delay(500);
-            }
-        }
     }
 }

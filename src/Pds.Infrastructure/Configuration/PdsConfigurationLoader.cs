@@ -89,13 +89,7 @@ public static class PdsConfigurationLoader
             Blobstore = LoadBlobstore(s, dataDirectory),
             Identity = LoadIdentity(s, hostname, devMode, publicUrl),
             Secrets = LoadSecrets(s, devMode, dataDirectory),
-            Email = new EmailOptions
-            {
-                SmtpUrl = s.Url(K.EmailSmtpUrl),
-                FromAddress = s.String(K.EmailFromAddress),
-                ModerationSmtpUrl = s.Url(K.ModerationEmailSmtpUrl),
-                ModerationAddress = s.String(K.ModerationEmailAddress),
-            },
+            Email = LoadEmail(s),
             Limits = new LimitsOptions
             {
                 RateLimitsEnabled = s.Bool(K.RateLimitsEnabled) ?? false,
@@ -111,6 +105,37 @@ public static class PdsConfigurationLoader
                 ProxyBodyTimeout = TimeSpan.FromMilliseconds(s.Long(K.ProxyBodyTimeout, 100, 600_000, "must be a duration in milliseconds") ?? 30_000),
             },
         };
+    }
+
+    private static EmailOptions LoadEmail(Reader s)
+    {
+        var fromAddress = s.String(K.EmailFromAddress);
+        if (fromAddress is not null && !MimeKit.MailboxAddress.TryParse(fromAddress, out _))
+        {
+            throw new PdsConfigurationException(K.EmailFromAddress, "must be an email address, optionally with a name (\"PDS <noreply@example.com>\")");
+        }
+
+        return new EmailOptions
+        {
+            SmtpUrl = SmtpUrl(s, K.EmailSmtpUrl),
+            FromAddress = fromAddress,
+            ModerationSmtpUrl = SmtpUrl(s, K.ModerationEmailSmtpUrl),
+            ModerationAddress = s.String(K.ModerationEmailAddress),
+        };
+    }
+
+    /// <summary>An <c>smtp://</c> or <c>smtps://</c> URL. The message never repeats the value: it may hold a password.</summary>
+    private static Uri? SmtpUrl(Reader s, string key)
+    {
+        var text = s.String(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "smtp" or "smtps" && url.Host.Length > 0
+            ? url
+            : throw new PdsConfigurationException(key, "must be an smtp:// or smtps:// URL");
     }
 
     private static DatabaseOptions LoadDatabase(Reader s, string dataDirectory)
@@ -267,9 +292,9 @@ public static class PdsConfigurationLoader
     }
 
     private static Uri ParseUrl(string key, string value) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == "smtp" || uri.Scheme == "smtps")
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? uri
-            : throw new PdsConfigurationException(key, "must be an absolute URL");
+            : throw new PdsConfigurationException(key, "must be an absolute http:// or https:// URL");
 
     private readonly struct Reader(Func<string, string?> get)
     {

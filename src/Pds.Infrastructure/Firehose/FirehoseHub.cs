@@ -52,6 +52,31 @@ public sealed partial class FirehoseHub(
     /// <summary>The highest sequence number the hub has read.</summary>
     public long Head => Interlocked.Read(ref _head);
 
+    /// <summary>
+    /// Completes once the hub has read events beyond <paramref name="seq"/> (null: the head at start,
+    /// so only events committed from now on count), returning the new head.
+    /// </summary>
+    public async Task<long> WaitForEventsAfterAsync(long? seq, CancellationToken cancellationToken)
+    {
+        await _ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var after = seq ?? Head;
+        while (true)
+        {
+            Task appended;
+            lock (_lock)
+            {
+                if (_head > after)
+                {
+                    return _head;
+                }
+
+                appended = _appended.Task;
+            }
+
+            await appended.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Ends every subscription when the server stops, so no request outlives the host.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

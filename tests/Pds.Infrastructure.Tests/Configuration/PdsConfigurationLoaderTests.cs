@@ -71,8 +71,13 @@ public sealed class PdsConfigurationLoaderTests : IDisposable
     [InlineData("PDS_DB_PROVIDER", "mysql", "PDS_DB_PROVIDER must be sqlite or postgres")]
     [InlineData("PDS_BLOBSTORE", "ftp", "PDS_BLOBSTORE must be disk or s3")]
     [InlineData("PDS_BLOB_UPLOAD_LIMIT", "-5", "PDS_BLOB_UPLOAD_LIMIT must be a size in bytes")]
-    [InlineData("PDS_DID_PLC_URL", "not a url", "PDS_DID_PLC_URL must be an absolute URL")]
+    [InlineData("PDS_DID_PLC_URL", "not a url", "PDS_DID_PLC_URL must be an absolute http:// or https:// URL")]
     [InlineData("PDS_SERVICE_HANDLE_DOMAINS", "example.com", "PDS_SERVICE_HANDLE_DOMAINS entries must start with a dot, e.g. .example.com")]
+    [InlineData("PDS_EMAIL_SMTP_URL", "https://user:secret@mail.example.com", "PDS_EMAIL_SMTP_URL must be an smtp:// or smtps:// URL")]
+    [InlineData("PDS_MODERATION_EMAIL_SMTP_URL", "http://mail.example.com", "PDS_MODERATION_EMAIL_SMTP_URL must be an smtp:// or smtps:// URL")]
+    [InlineData("PDS_EMAIL_SMTP_URL", "mail.example.com", "PDS_EMAIL_SMTP_URL must be an smtp:// or smtps:// URL")]
+    [InlineData("PDS_CRAWLERS", "smtp://relay.example.com", "PDS_CRAWLERS must be an absolute http:// or https:// URL")]
+    [InlineData("PDS_EMAIL_FROM_ADDRESS", "not an address", "PDS_EMAIL_FROM_ADDRESS must be an email address, optionally with a name (\"PDS <noreply@example.com>\")")]
     [InlineData("PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX", "abcd", "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX must be a secp256k1 private key as 64 hex characters")]
     public void Load_BadValue_OneLineErrorNamingKey(string key, string value, string expected)
     {

@@ -1,4 +1,5 @@
 using Mediator;
+using Pds.Application.Accounts;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Errors;
 
@@ -21,18 +22,7 @@ public sealed class RequestPlcOperationSignatureHandler(IRequestContext request,
         }
 
         var token = await tokens.CreateAsync(did, EmailTokenPurpose.PlcOperation, cancellationToken).ConfigureAwait(false);
-        await mailer.SendAsync(
-            new MailMessage(
-                account.Email,
-                "Confirm a change to your identity",
-                $"""
-                A request was made to change the identity (DID document) of your account {account.Handle ?? did}.
-
-                To approve it, enter this code: {token}
-
-                The code expires in {(int)IEmailTokenStore.Lifetime.TotalMinutes} minutes. If you did not make this request, do not share the code; consider changing your password.
-                """),
-            cancellationToken).ConfigureAwait(false);
+        await mailer.SendAsync(AccountMail.PlcOperation(account.Email, SessionViews.HandleOf(account), token), cancellationToken).ConfigureAwait(false);
         return Unit.Value;
     }
 }
