@@ -21,7 +21,8 @@ public sealed class GetRecordHandler(RepoAccess access, IActorStore actors) : IQ
             async (r, ct) =>
             {
                 var record = await r.GetRecordAsync(query.Collection, query.Rkey, ct).ConfigureAwait(false);
-                if (record is null || (query.Cid is not null && query.Cid != record.Cid))
+                // A taken-down record is not served, as in the reference PDS.
+                if (record is null || record.TakedownRef is not null || (query.Cid is not null && query.Cid != record.Cid))
                 {
                     return default;
                 }
