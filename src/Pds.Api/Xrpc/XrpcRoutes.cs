@@ -10,6 +10,7 @@ internal static class XrpcRoutes
         endpoints.MapComAtprotoIdentity();
         endpoints.MapComAtprotoRepo();
         endpoints.MapComAtprotoSync();
+        endpoints.MapComAtprotoAdmin();
         endpoints.MapBlobs();
         endpoints.MapSubscribeRepos();
         endpoints.MapXrpcFallback();
