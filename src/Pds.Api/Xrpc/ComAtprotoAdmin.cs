@@ -14,6 +14,7 @@ using Pds.Application.Admin.Queries.GetAccountInfo;
 using Pds.Application.Admin.Queries.GetAccountInfos;
 using Pds.Application.Admin.Queries.GetInviteCodes;
 using Pds.Application.Admin.Queries.GetSubjectStatus;
+using Pds.Application.Admin.Queries.ListReports;
 using Pds.Application.Admin.Queries.SearchAccounts;
 
 namespace Pds.Api.Xrpc;
@@ -39,5 +40,6 @@ internal static class ComAtprotoAdmin
         x.Query<GetInviteCodesQuery, GetInviteCodesOutput>("com.atproto.admin.getInviteCodes").RequireAuth(admin);
         x.Procedure<SendEmailCommand, SendEmailOutput>("com.atproto.admin.sendEmail").RequireAuth(admin);
 
+        x.Query<ListReportsQuery, ListReportsOutput>(ListReportsHandler.Nsid).RequireAuth(admin);
     }
 }

@@ -11,6 +11,7 @@ internal static class XrpcRoutes
         endpoints.MapComAtprotoRepo();
         endpoints.MapComAtprotoSync();
         endpoints.MapComAtprotoAdmin();
+        endpoints.MapComAtprotoModeration();
         endpoints.MapBlobs();
         endpoints.MapSubscribeRepos();
         endpoints.MapXrpcFallback();

@@ -58,6 +58,8 @@ public abstract class PdsDbContext : DbContext
 
     public DbSet<OAuthDeviceAccountRow> OAuthDeviceAccounts => Set<OAuthDeviceAccountRow>();
 
+    public DbSet<ModerationReportRow> ModerationReports => Set<ModerationReportRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -187,6 +189,13 @@ public abstract class PdsDbContext : DbContext
         {
             e.ToTable("oauth_device_account");
             e.HasKey(x => new { x.DeviceId, x.Did });
+        });
+        modelBuilder.Entity<ModerationReportRow>(e =>
+        {
+            e.ToTable("moderation_report");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedOnAdd();
+            e.HasIndex(x => x.ReportedBy);
         });
 
         // snake_case columns and index names, the same on both providers, so raw SQL needs no quoting.

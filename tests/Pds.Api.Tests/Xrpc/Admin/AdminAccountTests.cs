@@ -19,6 +19,7 @@ public sealed class AdminAccountTests(PdsApiFactory factory) : IClassFixture<Pds
         { "GET", "com.atproto.admin.searchAccounts" },
         { "GET", "com.atproto.admin.getSubjectStatus?did=did:plc:aaaaaaaaaaaaaaaaaaaaaaaa" },
         { "GET", "com.atproto.admin.getInviteCodes" },
+        { "GET", "org.pds.admin.listReports" },
         { "POST", "com.atproto.admin.updateSubjectStatus" },
         { "POST", "com.atproto.admin.updateAccountHandle" },
         { "POST", "com.atproto.admin.updateAccountEmail" },
