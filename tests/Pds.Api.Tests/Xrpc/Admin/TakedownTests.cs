@@ -69,6 +69,12 @@ public sealed class TakedownTests(PdsApiFactory factory) : IClassFixture<PdsApiF
         await XrpcPipelineTests.AssertXrpcErrorAsync(
             await _client.PostAsync("com.atproto.repo.createRecord", new { repo = account.Did, collection = "app.bsky.feed.post", record = Post("hi") }, account.AccessJwt), HttpStatusCode.Unauthorized, "AccountTakedown");
 
+        // Repo reads: the repository is not found.
+        foreach (var path in new[] { $"com.atproto.repo.describeRepo?repo={account.Did}", $"com.atproto.repo.listRecords?repo={account.Handle}&collection=app.bsky.feed.post", $"com.atproto.repo.getRecord?repo={account.Did}&collection=app.bsky.actor.profile&rkey=self" })
+        {
+            await XrpcPipelineTests.AssertXrpcErrorAsync(await _client.GetAsync(path, null), HttpStatusCode.BadRequest, "InvalidRequest");
+        }
+
         // Sync: not served, reported as taken down.
         foreach (var path in new[] { $"com.atproto.sync.getRepo?did={account.Did}", $"com.atproto.sync.getLatestCommit?did={account.Did}", $"com.atproto.sync.getRecord?did={account.Did}&collection=app.bsky.actor.profile&rkey=self" })
         {
@@ -90,6 +96,7 @@ public sealed class TakedownTests(PdsApiFactory factory) : IClassFixture<PdsApiF
         // The takedown revoked the refresh token for good.
         Assert.Equal(HttpStatusCode.BadRequest, (await _client.PostAsync("com.atproto.server.refreshSession", null, account.RefreshJwt)).StatusCode);
         await (await _client.GetAsync($"com.atproto.sync.getLatestCommit?did={account.Did}", null)).ReadOkJsonAsync();
+        await (await _client.GetAsync($"com.atproto.repo.describeRepo?repo={account.Did}", null)).ReadOkJsonAsync();
         Assert.True((await ListedRepoAsync(account.Did)).GetProperty("active").GetBoolean());
         status = await (await _client.AdminGetAsync(factory, $"com.atproto.admin.getSubjectStatus?did={account.Did}")).ReadOkJsonAsync();
         Assert.False(status.GetProperty("takedown").GetProperty("applied").GetBoolean());

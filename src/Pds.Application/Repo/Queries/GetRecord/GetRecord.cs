@@ -15,7 +15,7 @@ public sealed class GetRecordHandler(RepoAccess access, IActorStore actors) : IQ
     public async ValueTask<GetRecordOutput> Handle(GetRecordQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var account = await access.FindAsync(query.Repo, cancellationToken).ConfigureAwait(false);
+        var account = await access.FindReadableAsync(query.Repo, cancellationToken).ConfigureAwait(false);
         var found = await actors.ReadAsync(
             account.Did,
             async (r, ct) =>

@@ -25,7 +25,7 @@ public sealed class ListRecordsHandler(RepoAccess access, IActorStore actors) : 
     public async ValueTask<ListRecordsOutput> Handle(ListRecordsQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var account = await access.FindAsync(query.Repo, cancellationToken).ConfigureAwait(false);
+        var account = await access.FindReadableAsync(query.Repo, cancellationToken).ConfigureAwait(false);
         var limit = query.Limit ?? 50;
         return await actors.ReadAsync(
             account.Did,
