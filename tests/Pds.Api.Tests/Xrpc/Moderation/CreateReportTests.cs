@@ -1,5 +1,9 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Pds.Api.Tests.OAuth;
 using System.Text;
 using System.Text.Json;
 using Pds.Api.Tests.Xrpc.Admin;
@@ -222,5 +226,35 @@ public sealed class CreateReportLocalTests(PdsApiFactory factory) : IClassFixtur
         var blobSubject = new Dictionary<string, object> { ["$type"] = "com.atproto.admin.defs#repoBlobRef", ["did"] = reporter.Did, ["cid"] = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku" };
         await XrpcPipelineTests.AssertXrpcErrorAsync(
             await _client.PostAsync("com.atproto.moderation.createReport", new { reasonType = "com.atproto.moderation.defs#reasonSpam", subject = blobSubject }, reporter.AccessJwt), HttpStatusCode.BadRequest, "InvalidRequest");
+    }
+
+    [Theory]
+    [InlineData("atproto repo:app.bsky.feed.post?action=create", false)]
+    [InlineData("atproto rpc:com.atproto.moderation.createReport?aud=*", true)]
+    [InlineData("atproto transition:generic", true)]
+    public async Task CreateReport_OAuthToken_NeedsRpcPermission(string scope, bool allowed)
+    {
+        var account = await _client.CreateAccountAsync();
+        var browser = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        using var client = new OAuthTestClient(browser, OAuthTestClient.LoopbackClientId(scope), "http://127.0.0.1/callback");
+        var verifier = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var code = OAuthTestClient.Query(await client.AuthorizeAsync(await client.PushAsync(scope, verifier), account.Handle, account.Password))["code"];
+        var (_, tokens, _) = await client.RedeemAsync(code, verifier);
+        var access = tokens.GetProperty("access_token").GetString()!;
+
+        var response = await client.XrpcAsync(HttpMethod.Post, "com.atproto.moderation.createReport", access, new
+        {
+            reasonType = "com.atproto.moderation.defs#reasonOther",
+            subject = new Dictionary<string, object> { ["$type"] = "com.atproto.admin.defs#repoRef", ["did"] = account.Did },
+        });
+        if (allowed)
+        {
+            Assert.Equal(account.Did, (await response.ReadOkJsonAsync()).GetProperty("reportedBy").GetString());
+        }
+        else
+        {
+            var body = await XrpcPipelineTests.AssertXrpcErrorAsync(response, HttpStatusCode.Forbidden, "InsufficientScope");
+            Assert.Contains("rpc:com.atproto.moderation.createReport", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
     }
 }

@@ -27,7 +27,8 @@ public sealed class CreateReportValidator : AbstractValidator<CreateReportComman
 /// Forwards the report to the configured moderation service (<c>PDS_REPORT_SERVICE_URL</c> and
 /// <c>PDS_REPORT_SERVICE_DID</c>) with a service-auth token signed by the reporter's repository key
 /// (iss: the reporter, aud: the service's DID, lxm: this method) and answers with the service's
-/// answer. With no service configured the report is kept here, where the admin lists it
+/// answer. OAuth tokens need <c>rpc:com.atproto.moderation.createReport</c> for that service (or
+/// this server's DID when reports are kept here). With no service configured the report is kept here, where the admin lists it
 /// (<see cref="Admin.Queries.ListReports.ListReportsQuery"/>).
 /// </summary>
 public sealed class CreateReportHandler(
@@ -43,8 +44,17 @@ public sealed class CreateReportHandler(
     public async ValueTask<JsonElement> Handle(CreateReportCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var did = request.Credentials!.RequireDid();
+        var credentials = request.Credentials!;
+        var did = credentials.RequireDid();
         AdminSubject.Parse(command.Subject, allowBlob: false);
+
+        // OAuth tokens need the rpc permission for the service the report goes to (this server when kept here).
+        var audience = options.Service.ReportServiceUrl is not null && options.Service.ReportServiceDid is { } reportDid ? reportDid : options.Service.Did;
+        if (credentials.IsOAuth && !credentials.Permissions.AllowsRpc(audience, Nsid))
+        {
+            throw AuthCredentials.MissingScope(Domain.OAuth.ScopePermissions.RpcScope(audience, Nsid));
+        }
+
         var input = new ReportInput(command.ReasonType, command.Reason, command.Subject, command.ModTool);
 
         if (options.Service.ReportServiceUrl is { } url && options.Service.ReportServiceDid is { } serviceDid)
