@@ -52,6 +52,8 @@ public static class DependencyInjection
         services.AddScoped<Sync.SyncAccess>();
         services.AddScoped<Server.Lifecycle.IdentityCheck>();
         services.AddSingleton<Server.Lifecycle.InviteCodeFactory>();
+        services.AddScoped<Server.Lifecycle.AccountRemover>();
+        services.AddScoped<Admin.AdminAccountViews>();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<PdsOptions>();

@@ -62,6 +62,8 @@ public static class DependencyInjection
         services.AddScoped<Pds.Application.Bsky.Actor.IPreferenceStore, EfPreferenceStore>();
         services.AddScoped<IInviteCodeStore, EfInviteCodeStore>();
         services.AddScoped<IEmailTokenStore, EfEmailTokenStore>();
+        services.AddScoped<IModerationReportStore, Persistence.Moderation.EfModerationReportStore>();
+        services.AddHttpClient<IReportService, Moderation.HttpReportService>(http => http.Timeout = TimeSpan.FromSeconds(30));
         services.AddScoped<Pds.Application.OAuth.IOAuthStore, OAuth.EfOAuthStore>();
         services.AddSingleton<Pds.Application.OAuth.IReplayStore, OAuth.MemoryReplayStore>();
         services.AddSingleton<OAuth.SafeDocumentFetcher>();

@@ -10,6 +10,8 @@ internal static class XrpcRoutes
         endpoints.MapComAtprotoIdentity();
         endpoints.MapComAtprotoRepo();
         endpoints.MapComAtprotoSync();
+        endpoints.MapComAtprotoAdmin();
+        endpoints.MapComAtprotoModeration();
         endpoints.MapBlobs();
         endpoints.MapAppBsky();
         endpoints.MapSubscribeRepos();

@@ -27,6 +27,16 @@ public sealed class RepoAccess(IAccountStore accounts, IRequestContext request)
         return account ?? throw XrpcException.InvalidRequest($"Could not find repo: {repo}");
     }
 
+    /// <summary>
+    /// A repository the public repo reads (getRecord, listRecords, describeRepo) may show: a
+    /// taken-down account's is not found, as in the reference PDS.
+    /// </summary>
+    public async Task<AccountInfo> FindReadableAsync(string repo, CancellationToken cancellationToken)
+    {
+        var account = await FindAsync(repo, cancellationToken).ConfigureAwait(false);
+        return account.IsTakendown ? throw XrpcException.InvalidRequest($"Could not find repo: {repo}") : account;
+    }
+
     /// <summary>The caller's own repository; anyone else's is refused as the reference PDS does (401).</summary>
     public async Task<AccountInfo> FindWritableAsync(string repo, CancellationToken cancellationToken)
     {

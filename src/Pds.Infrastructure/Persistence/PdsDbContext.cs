@@ -60,6 +60,8 @@ public abstract class PdsDbContext : DbContext
 
     public DbSet<AccountPreferenceRow> AccountPreferences => Set<AccountPreferenceRow>();
 
+    public DbSet<ModerationReportRow> ModerationReports => Set<ModerationReportRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -194,6 +196,13 @@ public abstract class PdsDbContext : DbContext
         {
             e.ToTable("account_pref");
             e.HasKey(x => new { x.Did, x.Position });
+        });
+        modelBuilder.Entity<ModerationReportRow>(e =>
+        {
+            e.ToTable("moderation_report");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedOnAdd();
+            e.HasIndex(x => x.ReportedBy);
         });
 
         // snake_case columns and index names, the same on both providers, so raw SQL needs no quoting.

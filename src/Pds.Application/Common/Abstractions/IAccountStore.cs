@@ -75,6 +75,12 @@ public interface IAccountStore
     /// <summary>Accounts with a repository, in DID order after <paramref name="afterDid"/>, with their heads.</summary>
     Task<IReadOnlyList<(AccountInfo Account, RepoRootInfo Root)>> ListWithRootsAsync(string? afterDid, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Accounts in DID order after <paramref name="afterDid"/>, every status included; with
+    /// <paramref name="emailContains"/>, only those whose (lower-case) email contains it.
+    /// </summary>
+    Task<IReadOnlyList<AccountInfo>> SearchAsync(string? emailContains, string? afterDid, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Removes the account and everything stored for it (keys, sessions, repository, records, blobs' index).</summary>
     Task DeleteAsync(string did, CancellationToken cancellationToken = default);
 }
@@ -178,6 +184,12 @@ public interface IInviteCodeStore
     Task<bool> TryUseAsync(string code, string usedBy, DateTime usedAt, CancellationToken cancellationToken = default);
 
     Task DisableAsync(IReadOnlyList<string> codes, IReadOnlyList<string> accounts, CancellationToken cancellationToken = default);
+
+    /// <summary>Every invite code with its uses (for the admin; the table stays small).</summary>
+    Task<IReadOnlyList<InviteCodeInfo>> ListAllAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The code the account signed up with, if any.</summary>
+    Task<InviteCodeInfo?> GetUsedByAsync(string did, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Purposes of emailed one-time tokens, as the reference PDS names them.</summary>

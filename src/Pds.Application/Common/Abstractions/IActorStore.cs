@@ -86,6 +86,12 @@ public interface IActorStoreTransaction : IActorStoreReader
     /// <summary>Removes every block, record and record-to-blob reference of the repository (before an import replaces it).</summary>
     Task ClearRepositoryAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Sets or (with null) clears a record's takedown; false when the repository has no such record.</summary>
+    Task<bool> SetRecordTakedownAsync(string collection, string rkey, string? takedownRef, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets or (with null) clears a blob's takedown; false when the repository has no such blob.</summary>
+    Task<bool> SetBlobTakedownAsync(string cid, string? takedownRef, CancellationToken cancellationToken = default);
+
     /// <summary>Moves the repository head to a new commit.</summary>
     Task SetRootAsync(string cid, string rev, CancellationToken cancellationToken = default);
 }
@@ -95,8 +101,10 @@ public interface IActorStoreTransaction : IActorStoreReader
 public sealed record RepoStats(string? RootCid, string? Rev, long Blocks, long Records, long ExpectedBlobs, long ImportedBlobs);
 
 /// <param name="TempKey">Where the bytes wait in temporary storage; null once permanent.</param>
-public sealed record BlobInfo(string Cid, string MimeType, long Size, string? TempKey, DateTime CreatedAt);
+/// <param name="TakedownRef">Set while an admin has taken the blob down: it is not served.</param>
+public sealed record BlobInfo(string Cid, string MimeType, long Size, string? TempKey, DateTime CreatedAt, string? TakedownRef = null);
 
 public sealed record RepoRootInfo(string Cid, string Rev, DateTime IndexedAt);
 
-public sealed record RecordInfo(string Uri, string Collection, string Rkey, string Cid, string Rev, DateTime IndexedAt);
+/// <param name="TakedownRef">Set while an admin has taken the record down: repo reads hide it.</param>
+public sealed record RecordInfo(string Uri, string Collection, string Rkey, string Cid, string Rev, DateTime IndexedAt, string? TakedownRef = null);

@@ -56,10 +56,7 @@ public sealed class DeleteAccountValidator : AbstractValidator<DeleteAccountComm
 public sealed class DeleteAccountHandler(
     IAccountStore accounts,
     IEmailTokenStore tokens,
-    IUnitOfWork unitOfWork,
-    ISequencer sequencer,
-    RepoSigningKeyCache keyCache,
-    TimeProvider clock) : ICommandHandler<DeleteAccountCommand, Unit>
+    AccountRemover remover) : ICommandHandler<DeleteAccountCommand, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteAccountCommand command, CancellationToken cancellationToken)
     {
@@ -72,16 +69,28 @@ public sealed class DeleteAccountHandler(
         }
 
         EmailTokenErrors.Ensure(await tokens.ConsumeAsync(account.Did, EmailTokenPurpose.DeleteAccount, command.Token, cancellationToken).ConfigureAwait(false));
+        await remover.RemoveAsync(account.Did, cancellationToken).ConfigureAwait(false);
+        return Unit.Value;
+    }
+}
+
+/// <summary>
+/// Deletes an account and all its data in one transaction, removes its earlier firehose events and
+/// announces <c>#account</c> with status <c>deleted</c> (the owner's deleteAccount and the admin's).
+/// </summary>
+public sealed class AccountRemover(IAccountStore accounts, IUnitOfWork unitOfWork, ISequencer sequencer, RepoSigningKeyCache keyCache, TimeProvider clock)
+{
+    public async Task RemoveAsync(string did, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow();
         await unitOfWork.WriteAsync(
             async ct =>
             {
-                await accounts.DeleteAsync(account.Did, ct).ConfigureAwait(false);
-                await sequencer.DeleteForAccountAsync(account.Did, ct).ConfigureAwait(false);
-                return await sequencer.AppendAsync(new AccountEvent(Domain.Syntax.Did.Parse(account.Did), false, AccountStatusView.Deleted, now), ct).ConfigureAwait(false);
+                await accounts.DeleteAsync(did, ct).ConfigureAwait(false);
+                await sequencer.DeleteForAccountAsync(did, ct).ConfigureAwait(false);
+                return await sequencer.AppendAsync(new AccountEvent(Domain.Syntax.Did.Parse(did), false, AccountStatusView.Deleted, now), ct).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
-        keyCache.Forget(account.Did);
-        return Unit.Value;
+        keyCache.Forget(did);
     }
 }

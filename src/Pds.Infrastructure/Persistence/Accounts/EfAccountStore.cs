@@ -148,6 +148,26 @@ public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
             new RepoRootInfo(x.r.Cid, x.r.Rev, x.r.IndexedAt))).ToList();
     }
 
+    public async Task<IReadOnlyList<AccountInfo>> SearchAsync(string? emailContains, string? afterDid, int limit, CancellationToken cancellationToken = default)
+    {
+        var query = Context.Accounts.AsNoTracking();
+        if (!string.IsNullOrEmpty(emailContains))
+        {
+            var needle = emailContains.ToLowerInvariant();
+            query = query.Where(a => a.Email != null && a.Email.Contains(needle));
+        }
+
+        if (afterDid is not null)
+        {
+            query = query.Where(a => string.Compare(a.Did, afterDid) > 0);
+        }
+
+        return await query.OrderBy(a => a.Did).Take(limit)
+            .Select(a => new AccountInfo(a.Did, a.Handle, a.Email, a.EmailConfirmedAt, a.CreatedAt, a.DeactivatedAt, a.DeleteAfter, a.TakedownRef, a.InvitesDisabled))
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+    }
+
     public Task DeleteAsync(string did, CancellationToken cancellationToken = default) =>
         database.WriteAsync(
             async ct =>

@@ -75,6 +75,19 @@ public sealed class EfInviteCodeStore(PdsDatabase database) : IInviteCodeStore
             },
             cancellationToken);
 
+    public Task<IReadOnlyList<InviteCodeInfo>> ListAllAsync(CancellationToken cancellationToken = default) =>
+        LoadAsync(Context.InviteCodes, cancellationToken);
+
+    public async Task<InviteCodeInfo?> GetUsedByAsync(string did, CancellationToken cancellationToken = default)
+    {
+        var code = await Context.InviteCodeUses.AsNoTracking()
+            .Where(u => u.UsedBy == did)
+            .Select(u => u.Code)
+            .FirstOrDefaultAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return code is null ? null : await GetAsync(code, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<IReadOnlyList<InviteCodeInfo>> LoadAsync(IQueryable<InviteCodeRow> query, CancellationToken cancellationToken)
     {
         var rows = await query.AsNoTracking().OrderBy(c => c.CreatedAt).ToListAsync(cancellationToken).ConfigureAwait(false);

@@ -59,7 +59,7 @@ public sealed class EfActorStore : IActorStore
         public async Task<RecordInfo?> GetRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default) =>
             await context.Records.AsNoTracking()
                 .Where(r => r.Did == did && r.Collection == collection && r.Rkey == rkey)
-                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt))
+                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt, r.TakedownRef))
                 .SingleOrDefaultAsync(cancellationToken)
                 .ConfigureAwait(false);
 
@@ -68,7 +68,7 @@ public sealed class EfActorStore : IActorStore
                 .Where(r => r.Did == did && r.Collection == collection)
                 .OrderByDescending(r => r.Rkey)
                 .Take(limit)
-                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt))
+                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt, r.TakedownRef))
                 .ToListAsync(cancellationToken)
                 .ConfigureAwait(false);
 
@@ -85,7 +85,7 @@ public sealed class EfActorStore : IActorStore
             query = reverse ? query.OrderBy(r => r.Rkey) : query.OrderByDescending(r => r.Rkey);
             return await query
                 .Take(limit)
-                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt))
+                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt, r.TakedownRef))
                 .ToListAsync(cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -116,7 +116,7 @@ public sealed class EfActorStore : IActorStore
         public async Task<BlobInfo?> GetBlobAsync(string cid, CancellationToken cancellationToken = default) =>
             await context.Blobs.AsNoTracking()
                 .Where(b => b.Did == did && b.Cid == cid)
-                .Select(b => new BlobInfo(b.Cid, b.MimeType, b.Size, b.TempKey, b.CreatedAt))
+                .Select(b => new BlobInfo(b.Cid, b.MimeType, b.Size, b.TempKey, b.CreatedAt, b.TakedownRef))
                 .SingleOrDefaultAsync(cancellationToken)
                 .ConfigureAwait(false);
 
@@ -170,6 +170,18 @@ public sealed class EfActorStore : IActorStore
                 await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+
+        public async Task<bool> SetRecordTakedownAsync(string collection, string rkey, string? takedownRef, CancellationToken cancellationToken = default) =>
+            await context.Records
+                .Where(r => r.Did == did && r.Collection == collection && r.Rkey == rkey)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.TakedownRef, takedownRef), cancellationToken)
+                .ConfigureAwait(false) > 0;
+
+        public async Task<bool> SetBlobTakedownAsync(string cid, string? takedownRef, CancellationToken cancellationToken = default) =>
+            await context.Blobs
+                .Where(b => b.Did == did && b.Cid == cid)
+                .ExecuteUpdateAsync(u => u.SetProperty(b => b.TakedownRef, takedownRef), cancellationToken)
+                .ConfigureAwait(false) > 0;
 
         public Task MarkBlobPermanentAsync(string cid, CancellationToken cancellationToken = default) =>
             context.Blobs.Where(b => b.Did == did && b.Cid == cid).ExecuteUpdateAsync(u => u.SetProperty(b => b.TempKey, (string?)null), cancellationToken);

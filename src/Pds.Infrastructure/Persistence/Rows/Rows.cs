@@ -302,3 +302,20 @@ public sealed class AccountPreferenceRow
 
     public required string ValueJson { get; set; }
 }
+
+/// <summary>A moderation report kept here because no report service is configured.</summary>
+public sealed class ModerationReportRow
+{
+    public long Id { get; set; }
+
+    public required string ReasonType { get; set; }
+
+    public string? Reason { get; set; }
+
+    /// <summary>The report's subject (a repoRef or strongRef) as JSON.</summary>
+    public required string Subject { get; set; }
+
+    public required string ReportedBy { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+}

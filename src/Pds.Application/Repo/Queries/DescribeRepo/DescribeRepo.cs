@@ -15,7 +15,7 @@ public sealed class DescribeRepoHandler(RepoAccess access, IActorStore actors, I
     public async ValueTask<DescribeRepoOutput> Handle(DescribeRepoQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var account = await access.FindAsync(query.Repo, cancellationToken).ConfigureAwait(false);
+        var account = await access.FindReadableAsync(query.Repo, cancellationToken).ConfigureAwait(false);
         var collections = await actors.ReadAsync(account.Did, (r, ct) => r.ListCollectionsAsync(ct), cancellationToken).ConfigureAwait(false);
         ResolvedDid? resolved = null;
         try

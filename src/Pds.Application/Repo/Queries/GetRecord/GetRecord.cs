@@ -15,13 +15,14 @@ public sealed class GetRecordHandler(RepoAccess access, IActorStore actors) : IQ
     public async ValueTask<GetRecordOutput> Handle(GetRecordQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var account = await access.FindAsync(query.Repo, cancellationToken).ConfigureAwait(false);
+        var account = await access.FindReadableAsync(query.Repo, cancellationToken).ConfigureAwait(false);
         var found = await actors.ReadAsync(
             account.Did,
             async (r, ct) =>
             {
                 var record = await r.GetRecordAsync(query.Collection, query.Rkey, ct).ConfigureAwait(false);
-                if (record is null || (query.Cid is not null && query.Cid != record.Cid))
+                // A taken-down record is not served, as in the reference PDS.
+                if (record is null || record.TakedownRef is not null || (query.Cid is not null && query.Cid != record.Cid))
                 {
                     return default;
                 }

@@ -25,7 +25,7 @@ public sealed class ListRecordsHandler(RepoAccess access, IActorStore actors) : 
     public async ValueTask<ListRecordsOutput> Handle(ListRecordsQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var account = await access.FindAsync(query.Repo, cancellationToken).ConfigureAwait(false);
+        var account = await access.FindReadableAsync(query.Repo, cancellationToken).ConfigureAwait(false);
         var limit = query.Limit ?? 50;
         return await actors.ReadAsync(
             account.Did,
@@ -34,7 +34,7 @@ public sealed class ListRecordsHandler(RepoAccess access, IActorStore actors) : 
                 var records = await r.ListRecordsAsync(query.Collection, limit, query.Cursor, query.Reverse ?? false, ct).ConfigureAwait(false);
                 var blocks = await r.GetBlocksAsync(records.Select(x => x.Cid).Distinct().ToList(), ct).ConfigureAwait(false);
                 var listed = records
-                    .Where(x => blocks.ContainsKey(x.Cid))
+                    .Where(x => x.TakedownRef is null && blocks.ContainsKey(x.Cid))
                     .Select(x => new ListedRecord(x.Uri, x.Cid, RepoAccess.RecordJson(blocks[x.Cid])))
                     .ToList();
                 return new ListRecordsOutput(records.Count == limit ? records[^1].Rkey : null, listed);

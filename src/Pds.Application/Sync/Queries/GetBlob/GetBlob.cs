@@ -23,7 +23,8 @@ public sealed class GetBlobHandler(SyncAccess access, IActorStore actors, IBlobS
 
         var (account, _) = await access.FindAvailableAsync(query.Did, cancellationToken).ConfigureAwait(false);
         var blob = await actors.ReadAsync(account.Did, (r, ct) => r.GetBlobAsync(query.Cid, ct), cancellationToken).ConfigureAwait(false);
-        var stream = blob is { TempKey: null } ? await store.OpenAsync(account.Did, query.Cid, cancellationToken).ConfigureAwait(false) : null;
+        // A taken-down blob is not served, as in the reference PDS.
+        var stream = blob is { TempKey: null, TakedownRef: null } ? await store.OpenAsync(account.Did, query.Cid, cancellationToken).ConfigureAwait(false) : null;
         return stream is null
             ? throw new XrpcException(400, "BlobNotFound", "Blob not found")
             : new BlobContent(stream, blob!.MimeType, blob.Size);

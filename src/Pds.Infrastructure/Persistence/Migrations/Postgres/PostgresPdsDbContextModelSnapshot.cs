@@ -273,6 +273,45 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("invite_code_use", (string)null);
                 });
 
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.ModerationReportRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("ReasonType")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reason_type");
+
+                    b.Property<string>("ReportedBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reported_by");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("subject");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportedBy");
+
+                    b.ToTable("moderation_report", (string)null);
+                });
+
             modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.OAuthConsentRow", b =>
                 {
                     b.Property<string>("Did")

@@ -268,6 +268,43 @@ namespace Pds.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("invite_code_use", (string)null);
                 });
 
+            modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.ModerationReportRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("ReasonType")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason_type");
+
+                    b.Property<string>("ReportedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reported_by");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportedBy");
+
+                    b.ToTable("moderation_report", (string)null);
+                });
+
             modelBuilder.Entity("Pds.Infrastructure.Persistence.Rows.OAuthConsentRow", b =>
                 {
                     b.Property<string>("Did")
