@@ -84,23 +84,18 @@ public static class DependencyInjection
         });
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<Pds.Application.Common.RateLimits.RateLimitOutcome>();
+        services.AddSingleton<RateLimits.RedisConnection>();
         services.AddSingleton<Pds.Application.Common.RateLimits.IRateLimiter>(sp =>
         {
             var limits = sp.GetRequiredService<PdsOptions>().Limits;
             var clock = sp.GetRequiredService<TimeProvider>();
-            if (limits.RedisScratchAddress is not { Length: > 0 } address)
+            if (limits.RedisScratchAddress is not { Length: > 0 })
             {
                 return new Pds.Application.Common.RateLimits.MemoryRateLimiter(clock);
             }
 
-            var redis = StackExchange.Redis.ConfigurationOptions.Parse(address);
-            redis.Password = limits.RedisScratchPassword;
-            redis.AbortOnConnectFail = false;
-            redis.ConnectTimeout = 2000;
-            redis.SyncTimeout = 2000;
-            redis.AsyncTimeout = 2000;
             return new RateLimits.RedisRateLimiter(
-                StackExchange.Redis.ConnectionMultiplexer.Connect(redis),
+                sp.GetRequiredService<RateLimits.RedisConnection>().Multiplexer,
                 clock,
                 sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RateLimits.RedisRateLimiter>>());
         });

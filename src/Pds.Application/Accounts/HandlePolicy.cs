@@ -75,7 +75,7 @@ public sealed class HandlePolicy(PdsOptions options, IHandleResolver resolver)
         string? resolved;
         try
         {
-            resolved = await resolver.ResolveAsync(normalized, cancellationToken).ConfigureAwait(false);
+            resolved = await resolver.ResolveAsync(normalized, forceRefresh: true, cancellationToken).ConfigureAwait(false);
         }
         catch (IdentityResolutionException)
         {

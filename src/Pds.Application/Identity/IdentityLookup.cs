@@ -28,7 +28,7 @@ public sealed class IdentityLookup(IAccountStore accounts, IHandleResolver handl
 
         try
         {
-            return await handles.ResolveAsync(normalized, cancellationToken).ConfigureAwait(false);
+            return await handles.ResolveAsync(normalized, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (IdentityResolutionException)
         {

@@ -9,8 +9,11 @@ namespace Pds.Infrastructure.Identity;
 
 /// <summary>
 /// Resolves did:plc through the configured directory and did:web over HTTPS (http for localhost),
-/// answering for did:web identities hosted here from the database. Documents are cached: a fresh
-/// entry is served as is; a stale one is refetched and kept only if the refetch fails.
+/// answering for did:web identities hosted here from the database. Documents are cached in this
+/// process and, when Redis is configured, in a cache all processes share: a fresh entry is served as
+/// is; a stale one is served at once while a background refresh fetches it again
+/// (stale-while-revalidate); past the maximum TTL the network is asked, and a failure falls back to
+/// the entry only while it is within that TTL.
 /// </summary>
 public sealed class DidResolver(
     IPlcClient plc,
@@ -19,6 +22,8 @@ public sealed class DidResolver(
     IRepoKeyStore keys,
     PdsOptions options,
     DidDocumentCache cache,
+    ISharedIdentityCache shared,
+    IdentityRefresher refresher,
     TimeProvider clock) : IDidResolver
 {
     public const string HttpClientName = "did-web";
@@ -29,9 +34,32 @@ public sealed class DidResolver(
         ArgumentException.ThrowIfNullOrEmpty(did);
         var now = clock.GetUtcNow();
         var cached = cache.Get(did);
-        if (!forceRefresh && cached is not null && now - cached.FetchedAt < options.Identity.CacheStaleTtl)
+        if (cached is null && !forceRefresh && await shared.GetAsync("did:" + did, cancellationToken).ConfigureAwait(false) is { } fromShared)
         {
-            return cached.Resolved;
+            try
+            {
+                cached = new CachedDid(new ResolvedDid(DidDocument.Parse(fromShared.Value, did), fromShared.Value), fromShared.FetchedAt);
+                cache.Set(did, cached);
+            }
+            catch (Exception e) when (e is DidDocumentException or System.Text.Json.JsonException)
+            {
+                cached = null;
+            }
+        }
+
+        if (!forceRefresh && cached is not null)
+        {
+            var age = now - cached.FetchedAt;
+            if (age < options.Identity.CacheStaleTtl)
+            {
+                return cached.Resolved;
+            }
+
+            if (age < options.Identity.CacheMaxTtl)
+            {
+                refresher.RefreshDid(did);
+                return cached.Resolved;
+            }
         }
 
         try
@@ -40,10 +68,12 @@ public sealed class DidResolver(
             if (resolved is null)
             {
                 cache.Remove(did);
+                await shared.RemoveAsync("did:" + did, cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 cache.Set(did, new CachedDid(resolved, now));
+                await shared.SetAsync("did:" + did, resolved.Json, now, options.Identity.CacheMaxTtl, cancellationToken).ConfigureAwait(false);
             }
 
             return resolved;

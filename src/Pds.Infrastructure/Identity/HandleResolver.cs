@@ -16,7 +16,7 @@ public sealed class HandleResolver(IHttpClientFactory httpClients, PdsOptions op
     public const string HttpClientName = "handle-resolver";
     private const int MaxWellKnownBytes = 2048;
 
-    public async Task<string?> ResolveAsync(string handle, CancellationToken cancellationToken = default)
+    public async Task<string?> ResolveAsync(string handle, bool forceRefresh = false, CancellationToken cancellationToken = default)
     {
         if (!Handle.TryParse(handle, out var parsed))
         {

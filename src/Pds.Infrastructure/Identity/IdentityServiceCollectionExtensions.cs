@@ -27,7 +27,12 @@ public static class IdentityServiceCollectionExtensions
         services.TryAddSingleton(new HandleResolverEndpoints());
         services.AddScoped<IDidResolver, DidResolver>();
         services.AddScoped<HandleResolver>();
-        services.AddScoped<IHandleResolver>(sp => sp.GetRequiredService<HandleResolver>());
+        services.AddSingleton<HandleCache>();
+        services.AddSingleton<IdentityRefresher>();
+        services.TryAddSingleton<ISharedIdentityCache>(sp => sp.GetRequiredService<PdsOptions>().Limits.RedisScratchAddress is { Length: > 0 }
+            ? new RedisIdentityCache(sp.GetRequiredService<Pds.Infrastructure.RateLimits.RedisConnection>().Multiplexer, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RedisIdentityCache>>())
+            : new NoSharedIdentityCache());
+        services.AddScoped<IHandleResolver, CachingHandleResolver>();
         return services;
     }
 }

@@ -70,7 +70,8 @@ public sealed record ResolvedDid(DidDocument Document, string Json);
 /// </summary>
 public interface IHandleResolver
 {
-    Task<string?> ResolveAsync(string handle, CancellationToken cancellationToken = default);
+    /// <param name="forceRefresh">Ask the network even when a cached answer exists (handle verification).</param>
+    Task<string?> ResolveAsync(string handle, bool forceRefresh = false, CancellationToken cancellationToken = default);
 }
 
 public sealed class IdentityResolutionException : Exception
