@@ -46,6 +46,7 @@ public static class DependencyInjection
         services.AddSingleton<RepoSigningKeyCache>();
         services.AddScoped<Proxy.ServiceProxyResolver>();
         services.AddScoped<Proxy.ProxyServiceAuth>();
+        services.AddScoped<Proxy.ReadAfterWrite>();
         services.AddScoped<RepoTransactor>();
         services.AddScoped<RepoAccess>();
         services.AddScoped<RecordPreparation>();

@@ -78,7 +78,9 @@ internal static partial class XrpcProxy
         var upstreamUrl = new Uri(target.Endpoint, request.Path.Value + request.QueryString.Value);
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), upstreamUrl);
         message.Headers.TryAddWithoutValidation("authorization", "Bearer " + token);
-        message.Headers.TryAddWithoutValidation("accept-encoding", request.Headers.AcceptEncoding.Count > 0 ? request.Headers.AcceptEncoding.ToString() : "identity");
+        // Answers that may be patched with the user's newest records are fetched uncompressed.
+        var readAfterWrite = HttpMethods.IsGet(request.Method) && ReadAfterWrite.Methods.Contains(lxm);
+        message.Headers.TryAddWithoutValidation("accept-encoding", readAfterWrite ? "identity" : request.Headers.AcceptEncoding.Count > 0 ? request.Headers.AcceptEncoding.ToString() : "identity");
         foreach (var name in ForwardedRequestHeaders)
         {
             if (request.Headers.TryGetValue(name, out var value))
@@ -134,7 +136,20 @@ internal static partial class XrpcProxy
         {
             if ((int)response.StatusCode >= 400)
             {
-                throw await UpstreamErrorAsync(response, http.RequestAborted).ConfigureAwait(false);
+                var error = await UpstreamErrorAsync(response, http.RequestAborted).ConfigureAwait(false);
+                if (readAfterWrite && lxm == "app.bsky.feed.getPostThread" && error.Error == "NotFound"
+                    && await LocalThreadAsync(http, did, RepoRev(response), request.Query["uri"].ToString()).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                throw error;
+            }
+
+            if (readAfterWrite && response.StatusCode == HttpStatusCode.OK && RepoRev(response) is { } rev
+                && await PatchAsync(http, response, lxm, did, rev, options).ConfigureAwait(false))
+            {
+                return;
             }
 
             if (response.Content.Headers.ContentLength > options.Limits.ProxyMaxResponseSize)
@@ -199,6 +214,141 @@ internal static partial class XrpcProxy
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
+        }
+    }
+
+    private static string? RepoRev(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("atproto-repo-rev", out var values) ? values.FirstOrDefault() : null;
+
+    /// <summary>
+    /// Read-after-write: when the user wrote records the AppView has not indexed (newer than the
+    /// revision it reports), its answer is buffered, patched with them and sent; otherwise false
+    /// and the answer streams through untouched.
+    /// </summary>
+    private static async Task<bool> PatchAsync(HttpContext http, HttpResponseMessage response, string lxm, string did, string rev, PdsOptions options)
+    {
+        var patcher = http.RequestServices.GetRequiredService<ReadAfterWrite>();
+        var local = await patcher.GetSinceAsync(did, rev, http.RequestAborted).ConfigureAwait(false);
+        if (local.IsEmpty || response.Content.Headers.ContentEncoding.Count > 0
+            || response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return false;
+        }
+
+        byte[] bytes;
+        using (var bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted))
+        {
+            bodyTimeout.CancelAfter(options.Limits.ProxyBodyTimeout);
+            try
+            {
+                bytes = await ReadLimitedAsync(response, options.Limits.ProxyMaxResponseSize, bodyTimeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+            {
+                throw new XrpcException(StatusCodes.Status504GatewayTimeout, XrpcErrorNames.UpstreamTimeout, "Upstream service timed out");
+            }
+        }
+
+        System.Text.Json.Nodes.JsonObject? body;
+        try
+        {
+            body = System.Text.Json.Nodes.JsonNode.Parse(bytes) as System.Text.Json.Nodes.JsonObject;
+        }
+        catch (JsonException)
+        {
+            body = null;
+        }
+
+        var query = http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+        var changed = body is not null && patcher.Patch(lxm, query, did, local, body);
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        CopyForwardedHeaders(http, response);
+        if (changed)
+        {
+            WriteLag(http, local);
+            await http.Response.WriteAsync(body!.ToJsonString(), http.RequestAborted).ConfigureAwait(false);
+        }
+        else
+        {
+            await http.Response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private static async Task<bool> LocalThreadAsync(HttpContext http, string did, string? rev, string uri)
+    {
+        if (rev is null || !uri.StartsWith("at://" + did + "/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var patcher = http.RequestServices.GetRequiredService<ReadAfterWrite>();
+        var local = await patcher.GetSinceAsync(did, rev, http.RequestAborted).ConfigureAwait(false);
+        if (ReadAfterWrite.LocalThread(uri, did, local, patcher) is not { } thread)
+        {
+            return false;
+        }
+
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        WriteLag(http, local);
+        await http.Response.WriteAsync(thread.ToJsonString(), http.RequestAborted).ConfigureAwait(false);
+        return true;
+    }
+
+    private static void WriteLag(HttpContext http, LocalRecords local)
+    {
+        if (local.Oldest is { } oldest)
+        {
+            var lag = (long)Math.Max(0, (DateTime.UtcNow - oldest).TotalMilliseconds);
+            http.Response.Headers["Atproto-Upstream-Lag"] = lag.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static void CopyForwardedHeaders(HttpContext http, HttpResponseMessage response)
+    {
+        foreach (var name in ForwardedResponseHeaders)
+        {
+            if (response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values))
+            {
+                http.Response.Headers[name] = string.Join(',', values);
+            }
+        }
+    }
+
+    private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength > limit)
+        {
+            throw new XrpcException(StatusCodes.Status502BadGateway, XrpcErrorNames.UpstreamFailure, "Upstream response too large");
+        }
+
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
+            {
+                int read;
+                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    if (buffer.Length + read > limit)
+                    {
+                        throw new XrpcException(StatusCodes.Status502BadGateway, XrpcErrorNames.UpstreamFailure, "Upstream response too large");
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+
+            return buffer.ToArray();
         }
     }
 

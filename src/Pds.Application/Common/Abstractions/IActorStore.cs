@@ -24,6 +24,9 @@ public interface IActorStoreReader
 
     Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Records of <paramref name="collections"/> written in a commit after <paramref name="rev"/>, newest first.</summary>
+    Task<IReadOnlyList<RecordInfo>> ListRecordsSinceAsync(string rev, IReadOnlyCollection<string> collections, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Records of a collection ordered by record key, newest (highest key) first unless
     /// <paramref name="reverse"/>, starting after <paramref name="cursor"/> (a record key).

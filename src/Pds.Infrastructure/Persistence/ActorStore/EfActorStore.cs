@@ -63,6 +63,16 @@ public sealed class EfActorStore : IActorStore
                 .SingleOrDefaultAsync(cancellationToken)
                 .ConfigureAwait(false);
 
+        public async Task<IReadOnlyList<RecordInfo>> ListRecordsSinceAsync(string rev, IReadOnlyCollection<string> collections, int limit, CancellationToken cancellationToken = default) =>
+            await context.Records.AsNoTracking()
+                .Where(r => r.Did == did && collections.Contains(r.Collection) && string.Compare(r.RepoRev, rev) > 0)
+                .OrderByDescending(r => r.RepoRev)
+                .ThenByDescending(r => r.Rkey)
+                .Take(limit)
+                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt, r.TakedownRef))
+                .ToListAsync(cancellationToken)
+                .ConfigureAwait(false);
+
         public async Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, CancellationToken cancellationToken = default) =>
             await context.Records.AsNoTracking()
                 .Where(r => r.Did == did && r.Collection == collection)
