@@ -66,7 +66,19 @@ internal static partial class XrpcProxy
         ServiceProxyPolicy.CheckAllowed(lxm, credentials);
 
         var header = request.Headers["atproto-proxy"].ToString();
-        var target = await services.GetRequiredService<ServiceProxyResolver>().ResolveAsync(header, lxm, http.RequestAborted).ConfigureAwait(false);
+        byte[]? bufferedBody = null;
+        ProxyTarget target;
+        if (lxm == RegisterPush && string.IsNullOrEmpty(header) && HttpMethods.IsPost(request.Method))
+        {
+            // Push registrations go to the notification service the body names, as the reference PDS sends them.
+            bufferedBody = await ReadBodyAsync(request, options.Limits.JsonBodyLimit, http.RequestAborted).ConfigureAwait(false);
+            target = await services.GetRequiredService<ServiceProxyResolver>().ResolvePushServiceAsync(bufferedBody, http.RequestAborted).ConfigureAwait(false);
+        }
+        else
+        {
+            target = await services.GetRequiredService<ServiceProxyResolver>().ResolveAsync(header, lxm, http.RequestAborted).ConfigureAwait(false);
+        }
+
         if (credentials.IsOAuth && !credentials.Permissions.AllowsRpc(target.Aud, lxm))
         {
             throw AuthCredentials.MissingScope(Pds.Domain.OAuth.ScopePermissions.RpcScope(target.Aud, lxm));
@@ -97,7 +109,7 @@ internal static partial class XrpcProxy
                 throw new XrpcException(StatusCodes.Status413PayloadTooLarge, XrpcErrorNames.PayloadTooLarge, "request entity too large");
             }
 
-            message.Content = new StreamContent(new LimitedStream(request.Body, limit));
+            message.Content = bufferedBody is not null ? new ByteArrayContent(bufferedBody) : new StreamContent(new LimitedStream(request.Body, limit));
             if (request.ContentType is { } contentType)
             {
                 message.Content.Headers.TryAddWithoutValidation("content-type", contentType);
@@ -108,7 +120,7 @@ internal static partial class XrpcProxy
                 message.Content.Headers.TryAddWithoutValidation("content-encoding", request.Headers.ContentEncoding.ToString());
             }
 
-            if (request.ContentLength is { } length)
+            if (bufferedBody is null && request.ContentLength is { } length)
             {
                 message.Content.Headers.ContentLength = length;
             }
@@ -215,6 +227,20 @@ internal static partial class XrpcProxy
                 }
             }
         }
+    }
+
+    private const string RegisterPush = "app.bsky.notification.registerPush";
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            throw new XrpcException(StatusCodes.Status413PayloadTooLarge, XrpcErrorNames.PayloadTooLarge, "request entity too large");
+        }
+
+        using var buffer = new MemoryStream();
+        await new LimitedStream(request.Body, limit).CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
     }
 
     private static string? RepoRev(HttpResponseMessage response) =>

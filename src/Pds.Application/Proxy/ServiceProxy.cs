@@ -81,6 +81,40 @@ public static class ServiceProxyPolicy
 /// </summary>
 public sealed class ServiceProxyResolver(IDidResolver dids, PdsOptions options)
 {
+    /// <summary>
+    /// app.bsky.notification.registerPush: the body's <c>serviceDid</c> is the audience; the AppView
+    /// when it is the configured one, otherwise that DID's <c>#bsky_notif</c> service.
+    /// </summary>
+    public async Task<ProxyTarget> ResolvePushServiceAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        string? serviceDid;
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            serviceDid = document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && document.RootElement.TryGetProperty("serviceDid", out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String
+                ? value.GetString()
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            throw XrpcException.InvalidRequest("Invalid JSON body");
+        }
+
+        if (serviceDid is null || !Did.TryParse(serviceDid, out _))
+        {
+            throw XrpcException.InvalidRequest("serviceDid must be a DID");
+        }
+
+        if (serviceDid == (options.Service.BskyAppViewDid ?? ServiceProxyPolicy.DefaultAppViewDid) && options.Service.BskyAppViewUrl is { } appView)
+        {
+            return new ProxyTarget(appView, serviceDid);
+        }
+
+        var target = await ResolveAsync(serviceDid + "#bsky_notif", "app.bsky.notification.registerPush", cancellationToken).ConfigureAwait(false);
+        return target with { Aud = serviceDid };
+    }
+
     public async Task<ProxyTarget> ResolveAsync(string? header, string lxm, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(header))

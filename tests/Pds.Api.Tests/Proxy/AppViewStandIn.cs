@@ -95,7 +95,7 @@ public sealed class AppViewStandIn : IDisposable
             }
 
             var key = await KeyOf(decoded.Claims.IssuerDid.ToString());
-            var audiences = new[] { Did + "#bsky_appview", Did + "#bsky_chat" };
+            var audiences = new[] { Did + "#bsky_appview", Did + "#bsky_chat", Did };
             var verified = key is null ? default : ServiceAuthJwt.Verify(token, key, new ServiceJwtExpectations(audiences, lxm));
             if (!verified.IsValid)
             {

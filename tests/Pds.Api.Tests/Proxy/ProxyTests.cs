@@ -77,6 +77,22 @@ public sealed class ProxyTests : IClassFixture<ProxyFactory>
     }
 
     [Fact]
+    public async Task RegisterPush_GoesToTheServiceItNames_WithThatDidAsAudience()
+    {
+        var account = await _client.CreateAccountAsync();
+        var body = $$"""{"serviceDid":"{{_factory.StandIn.Did}}","token":"device-token","platform":"ios","appId":"xyz.blueskyweb.app"}""";
+        var response = await _client.SendAsync(Request(HttpMethod.Post, "app.bsky.notification.registerPush", account.AccessJwt, json: body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var call = Assert.Single(_factory.StandIn.Calls, c => c.Iss == account.Did);
+        Assert.Equal(_factory.StandIn.Did, call.Aud);
+        Assert.Equal("device-token", JsonDocument.Parse(call.Body).RootElement.GetProperty("token").GetString());
+
+        await XrpcPipelineTests.AssertXrpcErrorAsync(
+            await _client.SendAsync(Request(HttpMethod.Post, "app.bsky.notification.registerPush", account.AccessJwt, json: """{"serviceDid":"nope","token":"t","platform":"ios","appId":"a"}""")),
+            HttpStatusCode.BadRequest, "InvalidRequest");
+    }
+
+    [Fact]
     public async Task PrivilegedMethods_RefuseOrdinaryAppPasswords_AndChatNeedsATarget()
     {
         var account = await _client.CreateAccountAsync();
