@@ -65,7 +65,13 @@ public static class DependencyInjection
         services.AddScoped<IModerationReportStore, Persistence.Moderation.EfModerationReportStore>();
         services.AddHttpClient<IReportService, Moderation.HttpReportService>(http => http.Timeout = TimeSpan.FromSeconds(30));
         services.AddScoped<Pds.Application.OAuth.IOAuthStore, OAuth.EfOAuthStore>();
-        services.AddSingleton<Pds.Application.OAuth.IReplayStore, OAuth.MemoryReplayStore>();
+        services.AddSingleton<OAuth.MemoryReplayStore>();
+        services.AddSingleton<Pds.Application.OAuth.IReplayStore>(sp => sp.GetRequiredService<PdsOptions>().Limits.RedisScratchAddress is { Length: > 0 }
+            ? new OAuth.RedisReplayStore(
+                sp.GetRequiredService<RateLimits.RedisConnection>().Multiplexer,
+                sp.GetRequiredService<OAuth.MemoryReplayStore>(),
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<OAuth.RedisReplayStore>>())
+            : sp.GetRequiredService<OAuth.MemoryReplayStore>());
         services.AddSingleton<OAuth.SafeDocumentFetcher>();
         services.AddSingleton<Pds.Application.OAuth.IOAuthDocumentFetcher>(sp => sp.GetRequiredService<OAuth.SafeDocumentFetcher>());
         services.AddSingleton<Lexicons.PermissionSetCache>();

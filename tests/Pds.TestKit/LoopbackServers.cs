@@ -96,15 +96,21 @@ public sealed class LoopbackDnsServer : IAsyncDisposable
 /// <summary>An HTTP server on loopback serving fixed bodies by path, standing in for a user's web host.</summary>
 public sealed class LoopbackHttpServer : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
     private readonly Task _loop;
+    private HttpListener _listener = new();
 
     public LoopbackHttpServer()
     {
         for (var attempt = 0; ; attempt++)
         {
-            Port = Random.Shared.Next(20000, 60000);
-            _listener.Prefixes.Clear();
+            // A port the system just handed out is free; a failed start disposes the listener, so each try gets a new one.
+            using (var probe = new TcpListener(IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            }
+
+            _listener = new HttpListener();
             _listener.Prefixes.Add($"http://localhost:{Port}/");
             _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             try

@@ -4,9 +4,11 @@ using Pds.Application.OAuth;
 namespace Pds.Infrastructure.OAuth;
 
 /// <summary>
-/// One-time values remembered in this process until they expire. Several processes behind one
-/// name each keep their own memory; a replay sent to another process is caught by the shorter
-/// checks that remain (DPoP nonces, proof age, single-use codes and refresh tokens in the database).
+/// One-time values remembered in this process until they expire. Without Redis, several processes
+/// behind one name each keep their own memory; a replay sent to another process is then caught
+/// only by the shorter checks that remain (DPoP nonces, proof age, single-use codes and refresh
+/// tokens in the database). With <c>PDS_REDIS_SCRATCH_ADDRESS</c>, <see cref="RedisReplayStore"/>
+/// shares them.
 /// </summary>
 public sealed class MemoryReplayStore(TimeProvider clock) : IReplayStore
 {

@@ -145,3 +145,37 @@ public sealed class IdentityCacheTests(RedisTestServer redis) : IClassFixture<Re
         public void Advance(TimeSpan by) => _now += by;
     }
 }
+
+/// <summary>OAuth one-time values shared by server processes through a real redis-server.</summary>
+public sealed class SharedReplayStoreTests(RedisTestServer redis) : IClassFixture<RedisTestServer>, IAsyncLifetime
+{
+    private readonly TestDatabase _db = new();
+
+    public Task InitializeAsync() => _db.InitializeAsync();
+
+    public Task DisposeAsync() => _db.DisposeAsync();
+
+    private Pds.Application.OAuth.IReplayStore Store()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(_db.LoadOptions(new Dictionary<string, string> { ["PDS_REDIS_SCRATCH_ADDRESS"] = redis.Address }));
+        services.AddLogging();
+        services.AddInfrastructure();
+        return services.BuildServiceProvider().GetRequiredService<Pds.Application.OAuth.IReplayStore>();
+    }
+
+    [Fact]
+    public async Task AValueUsedInOneProcess_IsRefusedInAnother_UntilItExpires()
+    {
+        var first = Store();
+        var second = Store();
+        Assert.IsType<Pds.Infrastructure.OAuth.RedisReplayStore>(first);
+        var jti = "dpop:" + Guid.NewGuid().ToString("N");
+        Assert.True(await first.TryUseAsync(jti, TimeSpan.FromMilliseconds(700)));
+        Assert.False(await second.TryUseAsync(jti, TimeSpan.FromMilliseconds(700)));
+        Assert.False(await first.TryUseAsync(jti, TimeSpan.FromMilliseconds(700)));
+
+        await Task.Delay(1200);
+        Assert.True(await second.TryUseAsync(jti, TimeSpan.FromMinutes(1)));
+    }
+}
