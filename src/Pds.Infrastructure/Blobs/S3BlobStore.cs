@@ -15,8 +15,8 @@ namespace Pds.Infrastructure.Blobs;
 /// <c>tmp/&lt;did&gt;/&lt;key&gt;</c>, permanent blobs under <c>blocks/&lt;did&gt;/&lt;cid&gt;</c>.
 /// An upload is spooled to a local file while it is hashed and its size checked (so memory holds
 /// one chunk, never the blob), then sent with its length known. Making a blob permanent is a
-/// server-side copy and a delete. Reads are spooled to a local file that deletes itself on close,
-/// which gives range requests the seekable stream they need.
+/// server-side copy and a delete. Reads stream straight from the bucket: a seekable stream that
+/// issues one ranged GET from wherever it is read, so a range request fetches only its range.
 /// </summary>
 public sealed class S3BlobStore : IBlobStore, IDisposable
 {
@@ -129,32 +129,19 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
 
     public async Task<Stream?> OpenAsync(string did, string cid, CancellationToken cancellationToken = default)
     {
-        GetObjectResponse response;
+        var key = BlockKey(did, cid);
+        long length;
         try
         {
-            response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = BlockKey(did, cid) }, cancellationToken).ConfigureAwait(false);
+            var head = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            length = head.ContentLength;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
 
-        using (response)
-        {
-            Directory.CreateDirectory(_spool);
-            var file = new FileStream(Path.Combine(_spool, "read-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, ChunkSize, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
-            try
-            {
-                await response.ResponseStream.CopyToAsync(file, ChunkSize, cancellationToken).ConfigureAwait(false);
-                file.Position = 0;
-                return file;
-            }
-            catch
-            {
-                await file.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
+        return new S3RangeStream(_s3, _bucket, key, length);
     }
 
     public async Task DeleteAsync(string did, string cid, CancellationToken cancellationToken = default) =>
@@ -223,4 +210,98 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         part.Length == 0 || part.Contains('/', StringComparison.Ordinal) || part is "." or ".."
             ? throw new ArgumentException("Unsafe key component.", nameof(part))
             : part;
+}
+
+/// <summary>
+/// A read-only, seekable view of one object: its length from a HEAD, its bytes from a ranged GET
+/// opened at the current position on the first read after a seek. Sequential reads use one request.
+/// </summary>
+internal sealed class S3RangeStream(IAmazonS3 s3, string bucket, string key, long length) : Stream
+{
+    private GetObjectResponse? _response;
+    private Stream? _body;
+    private long _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => true;
+
+    public override bool CanWrite => false;
+
+    public override long Length => length;
+
+    public override long Position
+    {
+        get => _position;
+        set => Seek(value, SeekOrigin.Begin);
+    }
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        var target = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => length + offset,
+        };
+        ArgumentOutOfRangeException.ThrowIfNegative(target);
+        if (target != _position)
+        {
+            CloseBody();
+            _position = target;
+        }
+
+        return _position;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_position >= length || buffer.Length == 0)
+        {
+            return 0;
+        }
+
+        if (_body is null)
+        {
+            _response = await s3.GetObjectAsync(
+                new GetObjectRequest { BucketName = bucket, Key = key, ByteRange = new ByteRange(_position, length - 1) },
+                cancellationToken).ConfigureAwait(false);
+            _body = _response.ResponseStream;
+        }
+
+        var read = await _body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        _position += read;
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+    public override void Flush()
+    {
+    }
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            CloseBody();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void CloseBody()
+    {
+        _body?.Dispose();
+        _response?.Dispose();
+        _body = null;
+        _response = null;
+    }
 }

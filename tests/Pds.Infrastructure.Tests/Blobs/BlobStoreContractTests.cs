@@ -39,6 +39,14 @@ public abstract class BlobStoreContractTests
         var tail = new byte[50_000];
         await stream.ReadExactlyAsync(tail);
         Assert.Equal(bytes[150_000..], tail);
+        Assert.Equal(0, await stream.ReadAsync(new byte[10]));
+
+        // Back to the start after reading to the end: the bytes are read again from there.
+        stream.Seek(0, SeekOrigin.Begin);
+        var head = new byte[1000];
+        await stream.ReadExactlyAsync(head);
+        Assert.Equal(bytes[..1000], head);
+        Assert.Equal(bytes.Length, stream.Length);
 
         // The same bytes uploaded again become permanent without fuss.
         var again = await Store.PutTempAsync(Did, new MemoryStream(bytes), 1_000_000);
