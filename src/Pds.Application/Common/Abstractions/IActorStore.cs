@@ -71,6 +71,12 @@ public interface IActorStoreTransaction : IActorStoreReader
 
     Task PutRecordAsync(string collection, string rkey, string uri, string cid, string rev, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Indexes a whole repository's records and their blob references at once, into a repository
+    /// that <see cref="ClearRepositoryAsync"/> has just emptied (no existing rows are looked up).
+    /// </summary>
+    Task AddImportedRecordsAsync(IReadOnlyList<ImportedRecord> records, string rev, CancellationToken cancellationToken = default);
+
     Task<bool> DeleteRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default);
 
     Task PutBlobAsync(BlobInfo blob, CancellationToken cancellationToken = default);
@@ -110,4 +116,6 @@ public sealed record BlobInfo(string Cid, string MimeType, long Size, string? Te
 public sealed record RepoRootInfo(string Cid, string Rev, DateTime IndexedAt);
 
 /// <param name="TakedownRef">Set while an admin has taken the record down: repo reads hide it.</param>
+public sealed record ImportedRecord(string Collection, string Rkey, string Uri, string Cid, IReadOnlyCollection<string> BlobCids);
+
 public sealed record RecordInfo(string Uri, string Collection, string Rkey, string Cid, string Rev, DateTime IndexedAt, string? TakedownRef = null);

@@ -297,9 +297,11 @@ public sealed class EfActorStore : IActorStore
                 pending.Remove(cid);
             }
 
+            // Blocks already added in this transaction (looked up once, not per block: imports add thousands).
+            var tracked = context.RepoBlocks.Local.Where(b => b.Did == did).Select(b => b.Cid).ToHashSet(StringComparer.Ordinal);
             foreach (var (cid, bytes) in pending)
             {
-                if (context.RepoBlocks.Local.All(b => b.Did != did || b.Cid != cid))
+                if (tracked.Add(cid))
                 {
                     context.RepoBlocks.Add(new RepoBlockRow { Did = did, Cid = cid, RepoRev = rev, Size = bytes.Length, Content = bytes.ToArray() });
                 }
@@ -344,6 +346,27 @@ public sealed class EfActorStore : IActorStore
                 row.Cid = cid;
                 row.RepoRev = rev;
                 row.IndexedAt = DateTime.UtcNow;
+            }
+        }
+
+        public async Task AddImportedRecordsAsync(IReadOnlyList<ImportedRecord> records, string rev, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(records);
+            var now = DateTime.UtcNow;
+            var detect = context.ChangeTracker.AutoDetectChangesEnabled;
+            context.ChangeTracker.AutoDetectChangesEnabled = false;
+            try
+            {
+                context.Records.AddRange(records.Select(r => new RecordRow
+                {
+                    Did = did, Collection = r.Collection, Rkey = r.Rkey, Uri = r.Uri, Cid = r.Cid, RepoRev = rev, IndexedAt = now,
+                }));
+                context.RecordBlobs.AddRange(records.SelectMany(r => r.BlobCids.Distinct().Select(cid => new RecordBlobRow { Did = did, BlobCid = cid, RecordUri = r.Uri })));
+                await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                context.ChangeTracker.AutoDetectChangesEnabled = detect;
             }
         }
 

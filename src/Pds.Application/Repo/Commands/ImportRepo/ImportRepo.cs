@@ -88,19 +88,17 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
             {
                 await repo.ClearRepositoryAsync(ct).ConfigureAwait(false);
                 await repo.PutBlocksAsync(contents.Blocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value)), rev, ct).ConfigureAwait(false);
-                foreach (var (entry, record, _) in records)
+                var imported = records.Select(r =>
                 {
-                    var slash = entry.Key.IndexOf('/', StringComparison.Ordinal);
-                    var collection = entry.Key[..slash];
-                    var rkey = entry.Key[(slash + 1)..];
-                    var uri = $"at://{did}/{entry.Key}";
-                    await repo.PutRecordAsync(collection, rkey, uri, entry.Value.ToString(), rev, ct).ConfigureAwait(false);
-                    var blobs = BlobRef.FindAll(record).Select(b => b.Ref.ToString()).Distinct().ToList();
-                    if (blobs.Count > 0)
-                    {
-                        await repo.AssociateBlobsAsync(uri, blobs, ct).ConfigureAwait(false);
-                    }
-                }
+                    var slash = r.Entry.Key.IndexOf('/', StringComparison.Ordinal);
+                    return new ImportedRecord(
+                        r.Entry.Key[..slash],
+                        r.Entry.Key[(slash + 1)..],
+                        $"at://{did}/{r.Entry.Key}",
+                        r.Entry.Value.ToString(),
+                        BlobRef.FindAll(r.Record).Select(b => b.Ref.ToString()).Distinct().ToList());
+                }).ToList();
+                await repo.AddImportedRecordsAsync(imported, rev, ct).ConfigureAwait(false);
 
                 await repo.SetRootAsync(contents.CommitCid.ToString(), rev, ct).ConfigureAwait(false);
                 if (account is { IsActive: true })
