@@ -101,6 +101,8 @@ public sealed partial class FirehoseHub(
             _ready.TrySetResult();
             while (!stoppingToken.IsCancellationRequested)
             {
+                // Taken before reading, so a commit that pulses during the read is not slept through.
+                var pulse = signal.NextPulse;
                 try
                 {
                     await ReadNewAsync(stoppingToken).ConfigureAwait(false);
@@ -110,7 +112,7 @@ public sealed partial class FirehoseHub(
                     LogReadFailed(logger, e);
                 }
 
-                await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                await SequencerSignal.WaitAsync(pulse, TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -10,10 +10,19 @@ public sealed class SequencerSignal
 
     public void Pulse() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
+    /// <summary>
+    /// The next pulse. Take it before looking for new events, then wait on it: a pulse that lands
+    /// while the events are being read still wakes the waiter.
+    /// </summary>
+    public Task NextPulse => Volatile.Read(ref _next).Task;
+
     /// <summary>Completes at the next pulse or after <paramref name="timeout"/>, whichever is first.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => WaitAsync(NextPulse, timeout, cancellationToken);
+
+    /// <summary>Completes when <paramref name="next"/> (from <see cref="NextPulse"/>) does, or after <paramref name="timeout"/>.</summary>
+    public static async Task WaitAsync(Task next, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var next = Volatile.Read(ref _next).Task;
+        ArgumentNullException.ThrowIfNull(next);
         try
         {
             await next.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
