@@ -1,0 +1,84 @@
+using System.Globalization;
+
+namespace Pds.LoadGen;
+
+/// <summary>CPU time and resident memory of server processes, read from /proc.</summary>
+public static class ProcStats
+{
+    private const double TicksPerSecond = 100.0; // USER_HZ on Linux
+
+    /// <summary>User + system CPU seconds of <paramref name="pid"/>, plus those of its direct
+    /// children when <paramref name="withChildren"/> (a PostgreSQL postmaster and its backends).</summary>
+    public static double CpuSeconds(int pid, bool withChildren = false)
+    {
+        if (pid <= 0)
+        {
+            return 0;
+        }
+
+        if (!withChildren)
+        {
+            return ReadStat(pid) is { } s ? s.Cpu : 0;
+        }
+
+        double total = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p))
+            {
+                continue;
+            }
+
+            if (ReadStat(p) is { } s && (p == pid || s.Ppid == pid))
+            {
+                total += s.Cpu;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>A field of /proc/pid/status in MiB (VmRSS: resident now; VmHWM: peak resident).</summary>
+    public static double StatusMiB(int pid, string field)
+    {
+        if (pid <= 0)
+        {
+            return 0;
+        }
+
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                var kb = line[(field.Length + 1)..].Trim().Split(' ')[0];
+                return double.Parse(kb, CultureInfo.InvariantCulture) / 1024.0;
+            }
+        }
+
+        return 0;
+    }
+
+    private static (double Cpu, int Ppid)? ReadStat(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // Fields after the parenthesised command name: state ppid ... utime(14) stime(15).
+        var rest = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        var ppid = int.Parse(rest[1], CultureInfo.InvariantCulture);
+        var utime = long.Parse(rest[11], CultureInfo.InvariantCulture);
+        var stime = long.Parse(rest[12], CultureInfo.InvariantCulture);
+        return ((utime + stime) / TicksPerSecond, ppid);
+    }
+}
