@@ -18,6 +18,10 @@
 #                          is created in it) instead of a throwaway cluster
 #   BENCH_TIME_LIMIT       seconds after which every started process is killed (default 3600)
 #   BENCH_KEEP=1           keep the run directory (logs, data) under bench/.runs
+#   BENCH_ONLY=get,list    run only these workloads (row-key prefixes, see Settings.cs)
+#   BENCH_PERF_DIR=dir     profile the first round of each workload with Linux perf (servers then
+#                          publish JIT symbol maps); writes <workload>.<server>.txt reports there.
+#                          Profiled rounds are slower: use such a run to find bounds, not for figures.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -47,6 +51,7 @@ fi
 mkdir -p "$here/.runs"
 work="$(mktemp -d "$here/.runs/$(date -u +%Y%m%dT%H%M%SZ).XXXX")"
 pids=()
+server_pids=()
 holds=()
 pg_dir=""
 pg_bin=""
@@ -61,6 +66,7 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   done
   for fd in "${holds[@]}"; do exec {fd}>&- 2>/dev/null || true; done
+  for pid in "${server_pids[@]}"; do rm -f "/tmp/perf-$pid.map"; done # symbol maps of profiled runs
   if [ -n "$pg_dir" ]; then
     "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$pg_dir"
@@ -136,6 +142,15 @@ admin_password="$(hex 16)"
 rotation_key="$(hex 32)"
 
 targets=()
+ref_node_flags=()
+ours_perf_env=()
+if [ -n "${BENCH_PERF_DIR:-}" ]; then
+  command -v perf >/dev/null || die "BENCH_PERF_DIR needs perf (Debian package linux-perf)"
+  mkdir -p "$BENCH_PERF_DIR"
+  export BENCH_PERF_DIR="$(cd "$BENCH_PERF_DIR" && pwd)"
+  ref_node_flags=(--perf-basic-prof)
+  ours_perf_env=(DOTNET_PerfMapEnabled=1)
+fi
 
 # The reference PDS.
 ref_port="$(free_port)"
@@ -151,12 +166,13 @@ mkfifo "$ref_fifo"
    PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX="$rotation_key" PDS_DID_PLC_URL="$ref_plc" \
    PDS_INVITE_REQUIRED=false PDS_RATE_LIMITS_ENABLED=false PDS_ACCEPTING_REPO_IMPORTS=true \
    LOG_ENABLED=false \
-   timeout --signal=KILL "$limit" node start.mjs <"$ref_fifo" >"$work/reference.log" 2>&1) &
+   timeout --signal=KILL "$limit" node "${ref_node_flags[@]}" start.mjs <"$ref_fifo" >"$work/reference.log" 2>&1) &
 pids+=($!)
 exec {ref_hold}>"$ref_fifo"
 holds+=("$ref_hold")
 wait_line "$work/reference.log" '^listening' 600 || { tail -30 "$work/reference.log" >&2; die "the reference PDS did not start"; }
 ref_pid="$(awk '/^listening/{print $3}' "$work/reference.log")"
+server_pids+=("$ref_pid")
 targets+=(--target "name=reference,url=http://127.0.0.1:$ref_port,pid=$ref_pid")
 say "reference PDS $(node -e 'console.log(require("'"$ref_dir"'/node_modules/@atproto/pds/package.json").version)') on port $ref_port (pid $ref_pid)"
 
@@ -173,7 +189,7 @@ start_ours() {
              PDS_JWT_SECRET="$jwt_secret" PDS_ADMIN_PASSWORD="$admin_password"
              PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX="$rotation_key" PDS_DID_PLC_URL="$plc"
              PDS_INVITE_REQUIRED=false PDS_RATE_LIMITS_ENABLED=false PDS_ACCEPTING_REPO_IMPORTS=true
-             PDS_DB_PROVIDER="$provider")
+             PDS_DB_PROVIDER="$provider" "${ours_perf_env[@]}")
   [ -n "$db_url" ] && env+=(PDS_DATABASE_URL="$db_url")
   (cd "$work/pds" && exec env "${env[@]}" timeout --signal=KILL "$limit" dotnet "$work/pds/Pds.Api.dll" >"$work/$name.log" 2>&1) &
   local wrapper=$!
@@ -188,6 +204,7 @@ start_ours() {
   # The server is the child of `timeout` (the subshell exec'd into timeout).
   local pid
   pid="$(ps -o pid= --ppid "$wrapper" | tr -d ' ' | head -1)"
+  server_pids+=("$pid")
   local spec="name=$name,url=http://127.0.0.1:$port,pid=$pid"
   [ "$provider" = postgres ] && [ "$pg_pid" != 0 ] && spec="$spec,dbpid=$pg_pid"
   targets+=(--target "$spec")
@@ -204,6 +221,15 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 table="$work/table.md"
 timeout --signal=KILL "$limit" dotnet "$work/loadgen/Pds.LoadGen.dll" "${targets[@]}" \
   --out "$table" --json "$work/results.json" >/dev/null || die "the load generator failed"
+
+if [ -n "${BENCH_PERF_DIR:-}" ]; then
+  for data in "$BENCH_PERF_DIR"/*.data; do
+    [ -f "$data" ] || continue
+    perf report -i "$data" --stdio --no-children -g none --sort dso,symbol --percent-limit 0.7 2>/dev/null \
+      | grep -v '^$' | grep -v '^# ' | head -60 >"${data%.data}.txt"
+  done
+  say "profiles: $BENCH_PERF_DIR/*.txt"
+fi
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 {

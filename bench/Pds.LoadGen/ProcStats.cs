@@ -38,6 +38,22 @@ public static class ProcStats
         return total;
     }
 
+    /// <summary>Direct children of <paramref name="pid"/>.</summary>
+    public static IReadOnlyList<int> Children(int pid)
+    {
+        var result = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p)
+                && ReadStat(p) is { } s && s.Ppid == pid)
+            {
+                result.Add(p);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>A field of /proc/pid/status in MiB (VmRSS: resident now; VmHWM: peak resident).</summary>
     public static double StatusMiB(int pid, string field)
     {

@@ -202,7 +202,8 @@ namespace Pds.LoadGen
                 {
                     // The account is created before the stopwatch starts; only the import is timed.
                     var fresh = await st.Xrpc.CreateAccountAsync("imp").ConfigureAwait(false);
-                    var car = CarRewrite.ForDid(st.Car!, st.RepoUser.Did, fresh.Did);
+                    st.Car ??= await st.Xrpc.GetRepoAsync(st.RepoUser.Did).ConfigureAwait(false);
+                    var car = CarRewrite.ForDid(st.Car, st.RepoUser.Did, fresh.Did);
                     var sw = Stopwatch.StartNew();
                     await st.Xrpc.ImportRepoAsync(fresh, car).ConfigureAwait(false);
                     var t = sw.Elapsed.TotalSeconds;
@@ -281,6 +282,11 @@ namespace Pds.LoadGen
         /// <summary>Runs one workload for every round, targets in turn within a round.</summary>
         private async Task WorkloadAsync(string name, List<Row> rows, Func<TargetState, Task<Dictionary<string, double>>> run, int? rounds = null)
         {
+            if (s.Only.Count > 0 && !rows.Any(r => s.Only.Any(o => r.Key.StartsWith(o, StringComparison.Ordinal))))
+            {
+                return;
+            }
+
             workloads.Add((name, rows));
             var perTarget = states.ToDictionary(st => st.Target.Name, _ => new List<Sample>());
             Results[name] = perTarget;
@@ -288,6 +294,7 @@ namespace Pds.LoadGen
             {
                 foreach (var st in states)
                 {
+                    using var profiler = round == 1 ? Profiler.Start(name, st.Target) : null;
                     var self = Process.GetCurrentProcess();
                     var c0 = ProcStats.CpuSeconds(st.Target.Pid);
                     var d0 = ProcStats.CpuSeconds(st.Target.DbPid, withChildren: true);
@@ -302,6 +309,7 @@ namespace Pds.LoadGen
                         (ProcStats.CpuSeconds(st.Target.Pid) - c0) / wall,
                         (ProcStats.CpuSeconds(st.Target.DbPid, withChildren: true) - d0) / wall,
                         (self.TotalProcessorTime.TotalSeconds - g0) / wall);
+                    profiler?.Stop();
                     perTarget[st.Target.Name].Add(sample);
                     var shown = string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:0.##}"));
                     Console.Error.WriteLine(

@@ -25,6 +25,10 @@ public sealed record Settings
     public double FirehoseSeconds { get; init; }
     public int FirehoseWriters { get; init; }
 
+    /// <summary>BENCH_ONLY: comma-separated row keys (or prefixes: create, apply, get, list, export,
+    /// import, session, fh) to run only those workloads; empty runs all.</summary>
+    public IReadOnlyList<string> Only { get; init; } = [];
+
     public static Settings FromEnvironment()
     {
         var quick = Environment.GetEnvironmentVariable("BENCH_QUICK") is "1" or "true";
@@ -47,6 +51,8 @@ public sealed record Settings
             FirehoseRate = Int("BENCH_FIREHOSE_RATE", 200),
             FirehoseSeconds = Double("BENCH_FIREHOSE_SECONDS", quick ? 4 : 10),
             FirehoseWriters = Int("BENCH_FIREHOSE_WRITERS", 10),
+            Only = (Environment.GetEnvironmentVariable("BENCH_ONLY") ?? "")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
     }
 
