@@ -38,6 +38,53 @@ public static class ProcStats
         return total;
     }
 
+    /// <summary>Seconds the threads of <paramref name="pid"/> have spent runnable but waiting for a CPU
+    /// (second field of /proc/pid/task/*/schedstat; threads that have exited are not counted).</summary>
+    public static double RunQueueWaitSeconds(int pid)
+    {
+        if (pid <= 0)
+        {
+            return 0;
+        }
+
+        double total = 0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    var f = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
+                    total += long.Parse(f[1], CultureInfo.InvariantCulture) / 1e9;
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return total;
+    }
+
+    /// <summary>Seconds during which some runnable task on the machine waited for a CPU
+    /// (/proc/pressure/cpu "some" total); 0 where pressure stall information is not available.</summary>
+    public static double CpuPressureSeconds()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/pressure/cpu").First(l => l.StartsWith("some", StringComparison.Ordinal));
+            var total = line[(line.IndexOf("total=", StringComparison.Ordinal) + 6)..];
+            return long.Parse(total, CultureInfo.InvariantCulture) / 1e6;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Direct children of <paramref name="pid"/>.</summary>
     public static IReadOnlyList<int> Children(int pid)
     {

@@ -68,13 +68,14 @@ namespace Pds.LoadGen
         }
     }
 
-    /// <summary>How a row is judged: ours/reference at least (or at most) a ratio, or an absolute bound on ours.</summary>
-    public sealed record Goal(string Text, Func<double, double, bool> Met);
+    /// <summary>How a row is judged: ours/reference at least (or at most) a ratio, or an absolute bound
+    /// on ours; <c>Met(ours, reference, other)</c> may consult our median of another row by key.</summary>
+    public sealed record Goal(string Text, Func<double, double, Func<string, double>, bool> Met);
 
     public sealed record Row(string Key, string Label, string Unit, bool HigherIsBetter, Goal? Goal);
 
     /// <summary>One round of one workload on one target: its metrics and the CPU cores each party used.</summary>
-    public sealed record Sample(Dictionary<string, double> Metrics, double ServerCores, double DbCores, double LoadGenCores);
+    public sealed record Sample(Dictionary<string, double> Metrics, double ServerCores, double DbCores, double LoadGenCores, double ServerWaitCores = 0, double CpuPressure = 0);
 
     /// <summary>Per-target state created during set-up.</summary>
     public sealed class TargetState(Target target)
@@ -94,9 +95,9 @@ namespace Pds.LoadGen
 
     public sealed class Bench(Settings s, List<Target> targets)
     {
-        private static readonly Goal Writes5 = new("≥ 5×", (ours, reference) => ours >= 5 * reference);
-        private static readonly Goal Reads10 = new("≥ 10×", (ours, reference) => ours >= 10 * reference);
-        private static readonly Goal Memory3 = new("≤ 1/3", (ours, reference) => ours <= reference / 3);
+        private static readonly Goal Writes5 = new("≥ 5×", (ours, reference, _) => ours >= 5 * reference);
+        private static readonly Goal Reads10 = new("≥ 10×", (ours, reference, _) => ours >= 10 * reference);
+        private static readonly Goal Memory3 = new("≤ 1/3", (ours, reference, _) => ours <= reference / 3);
 
         private readonly List<TargetState> states = targets.Select(t => new TargetState(t)).ToList();
         private readonly List<(string Workload, List<Row> Rows)> workloads = [];
@@ -220,7 +221,10 @@ namespace Pds.LoadGen
                     return new() { ["session"] = s.Sessions / elapsed };
                 }).ConfigureAwait(false);
 
-            var fhGoal = new Goal("< 50 ms", (ours, _) => ours < 50);
+            // The latency target holds at the target rate: a server that could not sustain it misses it.
+            var fhGoal = new Goal(
+                $"< 50 ms at {s.FirehoseRate} writes/s",
+                (ours, _, other) => ours < 50 && other("fh_rate") >= 0.95 * s.FirehoseRate);
             await WorkloadAsync(
                 "firehose",
                 [
@@ -298,6 +302,8 @@ namespace Pds.LoadGen
                     var self = Process.GetCurrentProcess();
                     var c0 = ProcStats.CpuSeconds(st.Target.Pid);
                     var d0 = ProcStats.CpuSeconds(st.Target.DbPid, withChildren: true);
+                    var w0 = ProcStats.RunQueueWaitSeconds(st.Target.Pid);
+                    var p0 = ProcStats.CpuPressureSeconds();
                     self.Refresh();
                     var g0 = self.TotalProcessorTime.TotalSeconds;
                     var sw = Stopwatch.StartNew();
@@ -308,13 +314,16 @@ namespace Pds.LoadGen
                         metrics,
                         (ProcStats.CpuSeconds(st.Target.Pid) - c0) / wall,
                         (ProcStats.CpuSeconds(st.Target.DbPid, withChildren: true) - d0) / wall,
-                        (self.TotalProcessorTime.TotalSeconds - g0) / wall);
+                        (self.TotalProcessorTime.TotalSeconds - g0) / wall,
+                        (ProcStats.RunQueueWaitSeconds(st.Target.Pid) - w0) / wall,
+                        (ProcStats.CpuPressureSeconds() - p0) / wall);
                     profiler?.Stop();
                     perTarget[st.Target.Name].Add(sample);
                     var shown = string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:0.##}"));
                     Console.Error.WriteLine(
                         $"[{DateTime.UtcNow:HH:mm:ss}] {name} round {round} {st.Target.Name}: {shown} " +
-                        $"(server {sample.ServerCores:0.00} cores{(st.Target.DbPid > 0 ? $", db {sample.DbCores:0.00}" : "")}, loadgen {sample.LoadGenCores:0.00})");
+                        $"(server {sample.ServerCores:0.00} cores, waiting {sample.ServerWaitCores:0.00}{(st.Target.DbPid > 0 ? $", db {sample.DbCores:0.00}" : "")}, " +
+                        $"loadgen {sample.LoadGenCores:0.00}, CPU pressure {sample.CpuPressure:P0})");
                 }
             }
         }
@@ -366,7 +375,7 @@ namespace Pds.LoadGen
                         sb.Append(" | ").Append(Fmt(v)).Append(" | ").Append(refValue > 0 ? (v / refValue).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–");
                         if (row.Goal is not null)
                         {
-                            verdicts.Add($"{o}: {(row.Goal.Met(v, refValue) ? "met" : "NOT met")}");
+                            verdicts.Add($"{o}: {(row.Goal.Met(v, refValue, key => Median(name, o, key)) ? "met" : "NOT met")}");
                         }
                     }
 
@@ -375,32 +384,49 @@ namespace Pds.LoadGen
             }
 
             sb.AppendLine();
-            sb.AppendLine("CPU during each workload (median over rounds; cores = CPU seconds / wall seconds):");
+            sb.AppendLine("CPU during each workload (medians over rounds). cores = CPU seconds / wall seconds of the server");
+            sb.AppendLine("process (and, for PostgreSQL, of the database processes); CPU/op = those CPU seconds per unit of the");
+            sb.AppendLine("workload's first row (write, record, request, MB, session), in ms, which depends less on what else the");
+            sb.AppendLine("machine runs than throughput does; ratio = reference CPU/op ÷ ours. waiting = server threads runnable but");
+            sb.AppendLine("without a CPU (run-queue wait from /proc/pid/task/*/schedstat, in cores); CPU pressure = share of the time");
+            sb.AppendLine("some task on the machine waited for a CPU (/proc/pressure/cpu).");
             sb.AppendLine();
             sb.Append("| workload");
             foreach (var t in targets)
             {
-                sb.Append(" | ").Append(t.Name).Append(" server");
+                sb.Append(" | ").Append(t.Name).Append(" cores");
                 if (t.DbPid > 0)
                 {
-                    sb.Append(" | ").Append(t.Name).Append(" db");
+                    sb.Append(" | ").Append(t.Name).Append(" db cores");
+                }
+
+                sb.Append(" | ").Append(t.Name).Append(" waiting | ").Append(t.Name).Append(" CPU/op");
+                if (t.Name != reference)
+                {
+                    sb.Append(" | ratio");
                 }
             }
 
-            sb.AppendLine(" | load generator (max) |");
+            sb.AppendLine(" | load generator cores (max) | CPU pressure |");
             sb.Append("| ---");
             foreach (var t in targets)
             {
-                sb.Append(" | ---:");
-                if (t.DbPid > 0)
+                sb.Append(t.DbPid > 0 ? " | ---: | ---: | ---: | ---:" : " | ---: | ---: | ---:");
+                if (t.Name != reference)
                 {
                     sb.Append(" | ---:");
                 }
             }
 
-            sb.AppendLine(" | ---: |");
-            foreach (var (name, _) in workloads.Where(w => w.Workload != "memory"))
+            sb.AppendLine(" | ---: | ---: |");
+            foreach (var (name, rows) in workloads.Where(w => w.Workload != "memory"))
             {
+                var first = rows[0];
+                var perOp = first.HigherIsBetter && first.Unit.EndsWith("/s", StringComparison.Ordinal);
+                double CpuPerOp(string target) => perOp
+                    ? Stats.Median(Results[name][target].Select(x => (x.ServerCores + x.DbCores) * 1000 / x.Metrics[first.Key]))
+                    : double.NaN;
+                var refPerOp = CpuPerOp(reference);
                 sb.Append("| ").Append(name);
                 foreach (var t in targets)
                 {
@@ -410,10 +436,20 @@ namespace Pds.LoadGen
                     {
                         sb.Append(" | ").Append(Stats.Median(samples.Select(x => x.DbCores)).ToString("0.00", CultureInfo.InvariantCulture));
                     }
+
+                    sb.Append(" | ").Append(Stats.Median(samples.Select(x => x.ServerWaitCores)).ToString("0.00", CultureInfo.InvariantCulture));
+                    var mine = CpuPerOp(t.Name);
+                    sb.Append(" | ").Append(Fmt(mine));
+                    if (t.Name != reference)
+                    {
+                        sb.Append(" | ").Append(perOp && mine > 0 ? (refPerOp / mine).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–");
+                    }
                 }
 
                 var gen = targets.Max(t => Stats.Median(Results[name][t.Name].Select(x => x.LoadGenCores)));
-                sb.Append(" | ").Append(gen.ToString("0.00", CultureInfo.InvariantCulture)).AppendLine(" |");
+                var pressure = Stats.Median(targets.SelectMany(t => Results[name][t.Name].Select(x => x.CpuPressure)));
+                sb.Append(" | ").Append(gen.ToString("0.00", CultureInfo.InvariantCulture))
+                    .Append(" | ").Append(pressure.ToString("P0", CultureInfo.InvariantCulture)).AppendLine(" |");
             }
 
             return sb.ToString();

@@ -43,7 +43,7 @@ public sealed record Settings
             BatchSize = Int("BENCH_BATCH_SIZE", 10),
             ReadRequests = Int("BENCH_READ_REQUESTS", quick ? 2000 : 10000),
             ReadConcurrency = Int("BENCH_READ_CONCURRENCY", 32),
-            RepoRecords = Int("BENCH_REPO_RECORDS", 10000),
+            RepoRecords = Int("BENCH_REPO_RECORDS", quick ? 2000 : 10000),
             ExportRounds = Int("BENCH_EXPORT_ROUNDS", quick ? 3 : 5),
             Sessions = Int("BENCH_SESSIONS", quick ? 40 : 150),
             SessionConcurrency = Int("BENCH_SESSION_CONCURRENCY", 8),
