@@ -20,7 +20,8 @@
 #   BENCH_KEEP=1           keep the run directory (logs, data) under bench/.runs
 #   BENCH_ONLY=get,list    run only these workloads (row-key prefixes, see Settings.cs)
 #   BENCH_PERF_DIR=dir     profile the first round of each workload with Linux perf (servers then
-#                          publish JIT symbol maps); writes <workload>.<server>.txt reports there.
+#                          publish JIT symbol maps); writes <workload>.<server>.txt flat profiles
+#                          there (bench/perf-top.py).
 #                          Profiled rounds are slower: use such a run to find bounds, not for figures.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -225,8 +226,8 @@ timeout --signal=KILL "$limit" dotnet "$work/loadgen/Pds.LoadGen.dll" "${targets
 if [ -n "${BENCH_PERF_DIR:-}" ]; then
   for data in "$BENCH_PERF_DIR"/*.data; do
     [ -f "$data" ] || continue
-    perf report -i "$data" --stdio --no-children -g none --sort dso,symbol --percent-limit 0.7 2>/dev/null \
-      | grep -v '^$' | grep -v '^# ' | head -60 >"${data%.data}.txt"
+    # While the servers still run, so that their JIT symbol maps (/tmp/perf-<pid>.map) are there.
+    python3 "$here/perf-top.py" "$data" 40 >"${data%.data}.txt" 2>/dev/null || true
   done
   say "profiles: $BENCH_PERF_DIR/*.txt"
 fi

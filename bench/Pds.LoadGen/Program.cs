@@ -281,6 +281,17 @@ namespace Pds.LoadGen
                 await x.ApplyCreatesAsync(st.RepoUser, n, done, rkeys).ConfigureAwait(false);
                 st.RepoRkeys.AddRange(rkeys);
             }
+
+            // A short warm-up of the request paths, so that the first recorded round does not carry
+            // all of the JIT (ours) or optimizing-compiler (V8) work.
+            Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {st.Target.Name}: warming up");
+            for (var i = 0; i < 20; i++)
+            {
+                await x.CreateRecordAsync(st.SeqUser, i).ConfigureAwait(false);
+            }
+
+            await ConcurrentAsync(500, 8, i => x.GetRecordAsync(st.RepoUser.Did, st.RepoRkeys[i % st.RepoRkeys.Count])).ConfigureAwait(false);
+            await ConcurrentAsync(200, 8, _ => x.ListRecordsAsync(st.RepoUser.Did, 50)).ConfigureAwait(false);
         }
 
         /// <summary>Runs one workload for every round, targets in turn within a round.</summary>
