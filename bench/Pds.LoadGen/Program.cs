@@ -326,7 +326,8 @@ namespace Pds.LoadGen
                         (ProcStats.CpuSeconds(st.Target.Pid) - c0) / wall,
                         (ProcStats.CpuSeconds(st.Target.DbPid, withChildren: true) - d0) / wall,
                         (self.TotalProcessorTime.TotalSeconds - g0) / wall,
-                        (ProcStats.RunQueueWaitSeconds(st.Target.Pid) - w0) / wall,
+                        // Threads that exit during the round take their counts with them: never below 0.
+                        Math.Max(0, ProcStats.RunQueueWaitSeconds(st.Target.Pid) - w0) / wall,
                         (ProcStats.CpuPressureSeconds() - p0) / wall);
                     profiler?.Stop();
                     perTarget[st.Target.Name].Add(sample);
