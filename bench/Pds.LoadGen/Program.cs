@@ -324,7 +324,7 @@ namespace Pds.LoadGen
                     var sample = new Sample(
                         metrics,
                         (ProcStats.CpuSeconds(st.Target.Pid) - c0) / wall,
-                        (ProcStats.CpuSeconds(st.Target.DbPid, withChildren: true) - d0) / wall,
+                        Math.Max(0, ProcStats.CpuSeconds(st.Target.DbPid, withChildren: true) - d0) / wall, // backends come and go
                         (self.TotalProcessorTime.TotalSeconds - g0) / wall,
                         // Threads that exit during the round take their counts with them: never below 0.
                         Math.Max(0, ProcStats.RunQueueWaitSeconds(st.Target.Pid) - w0) / wall,
