@@ -126,12 +126,19 @@ if [ "${BENCH_POSTGRES:-1}" != 0 ]; then
       chown postgres "$pg_dir"
       as_pg=(runuser -u postgres --)
     fi
-    # Durable settings as a real deployment would have them (fsync on), loopback only.
+    # Durable settings as a real deployment would have them (fsync on), loopback only. The
+    # postmaster runs in the foreground under the same hard time limit as the servers.
     "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U pds --auth=trust -E UTF8 >/dev/null \
       || die "initdb failed"
-    "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w start \
-      -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300" >/dev/null \
-      || { cat "$pg_dir/server.log" >&2; die "PostgreSQL did not start"; }
+    "${as_pg[@]}" timeout --signal=KILL "$limit" "$pg_bin/postgres" -D "$pg_dir/data" \
+      -c listen_addresses=127.0.0.1 -p "$pg_port" -k "$pg_dir" -c max_connections=300 \
+      >"$pg_dir/server.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 300); do
+      "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port" && break
+      sleep 0.1
+    done
+    "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port" || { cat "$pg_dir/server.log" >&2; die "PostgreSQL did not start"; }
     pg_pid="$(head -1 "$pg_dir/data/postmaster.pid")"
     pg_url="Host=127.0.0.1;Port=$pg_port;Username=pds;Database=pds_bench"
   fi
@@ -215,7 +222,7 @@ start_ours sqlite sqlite ""
 [ -n "$pg_url" ] && start_ours postgres postgres "$pg_url"
 
 # --- the workloads -------------------------------------------------------------------------------
-say "running workloads${BENCH_QUICK:+ (quick mode)}; progress on stderr"
+say "running workloads; progress on stderr"
 mkdir -p "$here/results"
 stamp_utc="$(date -u +%Y-%m-%dT%H:%MZ)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -234,7 +241,8 @@ fi
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 {
-  echo "Run: $stamp_utc, ${BENCH_QUICK:+quick mode, }$(nproc) cores ($cpu), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average before the run: $load_before"
+  mode=""; [ "${BENCH_QUICK:-0}" = 1 ] && mode="quick mode, "
+  echo "Run: $stamp_utc, $mode$(nproc) cores ($cpu), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average before the run: $load_before"
   echo "Reference: @atproto/pds $(node -e 'console.log(require("'"$ref_dir"'/node_modules/@atproto/pds/package.json").version)') on Node $(node --version); ours: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?') on .NET $(dotnet --version)"
   echo
   cat "$table"
