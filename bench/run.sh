@@ -156,7 +156,8 @@ if [ -n "${BENCH_PERF_DIR:-}" ]; then
   command -v perf >/dev/null || die "BENCH_PERF_DIR needs perf (Debian package linux-perf)"
   mkdir -p "$BENCH_PERF_DIR"
   export BENCH_PERF_DIR="$(cd "$BENCH_PERF_DIR" && pwd)"
-  ref_node_flags=(--perf-basic-prof)
+  # --perf-basic-prof turns on V8's logger too: keep its log in the run directory.
+  ref_node_flags=(--perf-basic-prof --logfile="$work/reference-v8.log" --no-logfile-per-isolate)
   ours_perf_env=(DOTNET_PerfMapEnabled=1)
 fi
 
