@@ -7,7 +7,7 @@
 #   BENCH_QUICK=1 bench/run.sh   a few minutes
 #
 # Every server listens on 127.0.0.1 only, each PDS has its own real did:plc directory
-# (@did-plc/server, as the interop tests use), and every process started here carries a hard time
+# (@did-plc/server as the interop tests install it; bench/plc-server.mjs), and every process started here carries a hard time
 # limit (timeout --signal=KILL) so it stops by itself even if this script is killed.
 #
 # Settings (environment):
@@ -94,7 +94,7 @@ wait_line() { # file pattern tries
 start_plc() {
   local name="$1" fifo="$work/$1.plc-stdin" log="$work/$1.plc.log"
   mkfifo "$fifo"
-  (cd "$root/tests/interop" && exec timeout --signal=KILL "$limit" node plc-server.mjs <"$fifo" >"$log" 2>&1) &
+  (cd "$here" && exec timeout --signal=KILL "$limit" node plc-server.mjs <"$fifo" >"$log" 2>&1) &
   pids+=($!)
   local fd
   exec {fd}>"$fifo"
