@@ -1,0 +1,147 @@
+using System.Globalization;
+
+namespace Pds.LoadGen;
+
+/// <summary>CPU time and resident memory of server processes, read from /proc.</summary>
+public static class ProcStats
+{
+    private const double TicksPerSecond = 100.0; // USER_HZ on Linux
+
+    /// <summary>User + system CPU seconds of <paramref name="pid"/>, plus those of its direct
+    /// children when <paramref name="withChildren"/> (a PostgreSQL postmaster and its backends).</summary>
+    public static double CpuSeconds(int pid, bool withChildren = false)
+    {
+        if (pid <= 0)
+        {
+            return 0;
+        }
+
+        if (!withChildren)
+        {
+            return ReadStat(pid) is { } s ? s.Cpu : 0;
+        }
+
+        double total = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p))
+            {
+                continue;
+            }
+
+            if (ReadStat(p) is { } s && (p == pid || s.Ppid == pid))
+            {
+                total += s.Cpu;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Seconds the threads of <paramref name="pid"/> have spent runnable but waiting for a CPU
+    /// (second field of /proc/pid/task/*/schedstat; threads that have exited are not counted).</summary>
+    public static double RunQueueWaitSeconds(int pid)
+    {
+        if (pid <= 0)
+        {
+            return 0;
+        }
+
+        double total = 0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    var f = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
+                    total += long.Parse(f[1], CultureInfo.InvariantCulture) / 1e9;
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return total;
+    }
+
+    /// <summary>Seconds during which some runnable task on the machine waited for a CPU
+    /// (/proc/pressure/cpu "some" total); 0 where pressure stall information is not available.</summary>
+    public static double CpuPressureSeconds()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/pressure/cpu").First(l => l.StartsWith("some", StringComparison.Ordinal));
+            var total = line[(line.IndexOf("total=", StringComparison.Ordinal) + 6)..];
+            return long.Parse(total, CultureInfo.InvariantCulture) / 1e6;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Direct children of <paramref name="pid"/>.</summary>
+    public static IReadOnlyList<int> Children(int pid)
+    {
+        var result = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p)
+                && ReadStat(p) is { } s && s.Ppid == pid)
+            {
+                result.Add(p);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>A field of /proc/pid/status in MiB (VmRSS: resident now; VmHWM: peak resident).</summary>
+    public static double StatusMiB(int pid, string field)
+    {
+        if (pid <= 0)
+        {
+            return 0;
+        }
+
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                var kb = line[(field.Length + 1)..].Trim().Split(' ')[0];
+                return double.Parse(kb, CultureInfo.InvariantCulture) / 1024.0;
+            }
+        }
+
+        return 0;
+    }
+
+    private static (double Cpu, int Ppid)? ReadStat(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // Fields after the parenthesised command name: state ppid ... utime(14) stime(15).
+        var rest = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        var ppid = int.Parse(rest[1], CultureInfo.InvariantCulture);
+        var utime = long.Parse(rest[11], CultureInfo.InvariantCulture);
+        var stime = long.Parse(rest[12], CultureInfo.InvariantCulture);
+        return ((utime + stime) / TicksPerSecond, ppid);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace Pds.LoadGen;
+
+/// <summary>Workload sizes and round counts, from BENCH_* environment variables.</summary>
+/// <remarks><c>BENCH_QUICK=1</c> picks smaller defaults so a whole run takes a few minutes; any
+/// explicit variable still wins.</remarks>
+public sealed record Settings
+{
+    public bool Quick { get; init; }
+    public int Rounds { get; init; }
+    public int SequentialWrites { get; init; }
+    public int ConcurrentUsers { get; init; }
+    public int WritesPerConcurrentUser { get; init; }
+    public int Batches { get; init; }
+    public int BatchSize { get; init; }
+    public int ReadRequests { get; init; }
+    public int ReadConcurrency { get; init; }
+    public int RepoRecords { get; init; }
+    public int ExportRounds { get; init; }
+    public int Sessions { get; init; }
+    public int SessionConcurrency { get; init; }
+    public int FirehoseSubscribers { get; init; }
+    public int FirehoseRate { get; init; }
+    public double FirehoseSeconds { get; init; }
+    public int FirehoseWriters { get; init; }
+
+    /// <summary>BENCH_ONLY: comma-separated row keys (or prefixes: create, apply, get, list, export,
+    /// import, session, fh) to run only those workloads; empty runs all.</summary>
+    public IReadOnlyList<string> Only { get; init; } = [];
+
+    public static Settings FromEnvironment()
+    {
+        var quick = Environment.GetEnvironmentVariable("BENCH_QUICK") is "1" or "true";
+        return new Settings
+        {
+            Quick = quick,
+            Rounds = Int("BENCH_ROUNDS", quick ? 3 : 5),
+            SequentialWrites = Int("BENCH_SEQ_WRITES", quick ? 100 : 300),
+            ConcurrentUsers = Int("BENCH_CONC_USERS", 50),
+            WritesPerConcurrentUser = Int("BENCH_CONC_WRITES_PER_USER", quick ? 4 : 10),
+            Batches = Int("BENCH_BATCHES", quick ? 20 : 60),
+            BatchSize = Int("BENCH_BATCH_SIZE", 10),
+            ReadRequests = Int("BENCH_READ_REQUESTS", quick ? 2000 : 10000),
+            ReadConcurrency = Int("BENCH_READ_CONCURRENCY", 32),
+            RepoRecords = Int("BENCH_REPO_RECORDS", quick ? 2000 : 10000),
+            ExportRounds = Int("BENCH_EXPORT_ROUNDS", quick ? 3 : 5),
+            Sessions = Int("BENCH_SESSIONS", quick ? 40 : 150),
+            SessionConcurrency = Int("BENCH_SESSION_CONCURRENCY", 8),
+            FirehoseSubscribers = Int("BENCH_FIREHOSE_SUBSCRIBERS", 20),
+            FirehoseRate = Int("BENCH_FIREHOSE_RATE", 200),
+            FirehoseSeconds = Double("BENCH_FIREHOSE_SECONDS", quick ? 4 : 10),
+            FirehoseWriters = Int("BENCH_FIREHOSE_WRITERS", 10),
+            Only = (Environment.GetEnvironmentVariable("BENCH_ONLY") ?? "")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+    }
+
+    public override string ToString() =>
+        $"rounds={Rounds} seq_writes={SequentialWrites} conc_users={ConcurrentUsers}x{WritesPerConcurrentUser} " +
+        $"batches={Batches}x{BatchSize} reads={ReadRequests}@{ReadConcurrency} repo_records={RepoRecords} " +
+        $"export_rounds={ExportRounds} sessions={Sessions}@{SessionConcurrency} " +
+        $"firehose={FirehoseSubscribers} subs, {FirehoseRate} writes/s for {FirehoseSeconds} s from {FirehoseWriters} users";
+
+    private static int Int(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
+
+    private static double Double(string name, double fallback) =>
+        double.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
+}
