@@ -15,8 +15,18 @@ export PATH="$node_bin:$PATH"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/pds-interop.XXXXXX")"
 pids=()
+# Each server runs under `timeout`; killing only that wrapper would orphan the server. TERM makes
+# timeout pass the signal on and exit with its child; whatever is left after a grace period is killed.
+stop() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  pkill -KILL -P "$pid" 2>/dev/null || true
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do stop "$pid"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -94,8 +104,7 @@ run_mode() {
   total_pass=$((total_pass + pass))
   total_fail=$((total_fail + fail))
 
-  kill -9 "$pds_pid" 2>/dev/null || true
-  wait "$pds_pid" 2>/dev/null || true
+  stop "$pds_pid"
   if [ "$plc" = external ]; then exec {plc_hold}>&-; fi
 }
 
