@@ -52,8 +52,7 @@ public sealed class LoopbackLexiconPublisher : IAsyncDisposable
     public void Publish(string nsid, string json)
     {
         Lexicons[nsid] = json;
-        var segments = nsid.Split('.');
-        Dns.Txt["_lexicon." + string.Join('.', segments[..^1].Reverse())] = ["did=" + Did];
+        Dns.Txt["_lexicon." + Nsid.Parse(nsid).Authority] = ["did=" + Did];
     }
 
     private (string ContentType, byte[] Body)? Serve(Uri url)

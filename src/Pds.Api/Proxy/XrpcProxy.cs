@@ -186,13 +186,7 @@ internal static partial class XrpcProxy
                 http.Response.Headers.ContentEncoding = string.Join(',', content.ContentEncoding);
             }
 
-            foreach (var name in ForwardedResponseHeaders)
-            {
-                if (response.Headers.TryGetValues(name, out var values) || content.TryGetValues(name, out values))
-                {
-                    http.Response.Headers[name] = string.Join(',', values);
-                }
-            }
+            CopyForwardedHeaders(http, response);
 
             using var bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
             bodyTimeout.CancelAfter(options.Limits.ProxyBodyTimeout);
@@ -312,7 +306,7 @@ internal static partial class XrpcProxy
 
         var patcher = http.RequestServices.GetRequiredService<ReadAfterWrite>();
         var local = await patcher.GetSinceAsync(did, rev, http.RequestAborted).ConfigureAwait(false);
-        if (ReadAfterWrite.LocalThread(uri, did, local, patcher) is not { } thread)
+        if (patcher.LocalThread(uri, did, local) is not { } thread)
         {
             return false;
         }
@@ -344,39 +338,9 @@ internal static partial class XrpcProxy
         }
     }
 
-    private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken)
-    {
-        if (response.Content.Headers.ContentLength > limit)
-        {
-            throw new XrpcException(StatusCodes.Status502BadGateway, XrpcErrorNames.UpstreamFailure, "Upstream response too large");
-        }
-
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-            try
-            {
-                int read;
-                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + read > limit)
-                    {
-                        throw new XrpcException(StatusCodes.Status502BadGateway, XrpcErrorNames.UpstreamFailure, "Upstream response too large");
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
-            }
-
-            return buffer.ToArray();
-        }
-    }
+    private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken) =>
+        await Pds.Infrastructure.Http.LimitedBody.TryReadAsync(response, limit, cancellationToken).ConfigureAwait(false)
+            ?? throw new XrpcException(StatusCodes.Status502BadGateway, XrpcErrorNames.UpstreamFailure, "Upstream response too large");
 
     /// <summary>An upstream's error, passed on with its name and message; its 500s become UpstreamFailure.</summary>
     private static async Task<XrpcException> UpstreamErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -389,18 +353,16 @@ internal static partial class XrpcProxy
         {
             try
             {
-                var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
+                if (await Pds.Infrastructure.Http.LimitedBody.TryReadAsync(response, 64 * 1024, cancellationToken).ConfigureAwait(false) is { } bytes)
                 {
-                    var bytes = new byte[64 * 1024];
-                    var total = 0;
-                    int read;
-                    while (total < bytes.Length && (read = await stream.ReadAsync(bytes.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+                    using var document = JsonDocument.Parse(bytes);
+                    if (document.RootElement.ValueKind != JsonValueKind.Object)
                     {
-                        total += read;
+                        return status >= 500
+                            ? new XrpcException(StatusCodes.Status502BadGateway, XrpcErrorNames.UpstreamFailure, "Upstream service failed")
+                            : new XrpcException(status, XrpcErrorNames.InvalidRequest, $"Upstream service answered {status}");
                     }
 
-                    using var document = JsonDocument.Parse(bytes.AsMemory(0, total));
                     error = document.RootElement.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
                     message = document.RootElement.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                 }

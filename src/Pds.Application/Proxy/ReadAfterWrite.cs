@@ -104,17 +104,16 @@ public sealed class ReadAfterWrite(IActorStore actors, IAccountStore accounts, P
     }
 
     /// <summary>A thread for the requester's own post the AppView does not know yet (it answered NotFound).</summary>
-    public static JsonObject? LocalThread(string uri, string did, LocalRecords local, ReadAfterWrite self)
+    public JsonObject? LocalThread(string uri, string did, LocalRecords local)
     {
         ArgumentNullException.ThrowIfNull(local);
-        ArgumentNullException.ThrowIfNull(self);
         var post = local.Posts.FirstOrDefault(p => p.Uri == uri);
         return post is null ? null : new JsonObject
         {
             ["thread"] = new JsonObject
             {
                 ["$type"] = "app.bsky.feed.defs#threadViewPost",
-                ["post"] = self.PostView(post, did, local),
+                ["post"] = PostView(post, did, local),
                 ["replies"] = new JsonArray(),
             },
         };

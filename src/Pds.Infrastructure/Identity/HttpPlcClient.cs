@@ -99,32 +99,9 @@ public sealed class HttpPlcClient(HttpClient http) : IPlcClient
         }
     }
 
-    internal static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, CancellationToken cancellationToken, int limit = MaxResponseBytes)
-    {
-        if (response.Content.Headers.ContentLength > limit)
-        {
-            throw new PlcDirectoryException((int)response.StatusCode, "response too large");
-        }
-
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    throw new PlcDirectoryException((int)response.StatusCode, "response too large");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
-    }
+    internal static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, CancellationToken cancellationToken, int limit = MaxResponseBytes) =>
+        await Http.LimitedBody.TryReadAsync(response, limit, cancellationToken).ConfigureAwait(false)
+            ?? throw new PlcDirectoryException((int)response.StatusCode, "response too large");
 
     private static string? MessageOf(byte[] body)
     {

@@ -34,7 +34,7 @@ public sealed partial class PermissionSetResolver(
 
     public async Task<PermissionSet?> ResolveAsync(string nsid, CancellationToken cancellationToken = default)
     {
-        if (!Nsid.TryParse(nsid, out _))
+        if (!Nsid.TryParse(nsid, out var parsed))
         {
             return null;
         }
@@ -48,7 +48,7 @@ public sealed partial class PermissionSetResolver(
 
         try
         {
-            var set = await FetchAsync(nsid, cancellationToken).ConfigureAwait(false);
+            var set = await FetchAsync(nsid, parsed.Authority, cancellationToken).ConfigureAwait(false);
             cache.Put(nsid, set, now);
             return set;
         }
@@ -61,10 +61,8 @@ public sealed partial class PermissionSetResolver(
         }
     }
 
-    private async Task<PermissionSet> FetchAsync(string nsid, CancellationToken cancellationToken)
+    private async Task<PermissionSet> FetchAsync(string nsid, string authority, CancellationToken cancellationToken)
     {
-        var segments = nsid.Split('.');
-        var authority = string.Join('.', segments[..^1].Reverse());
         var did = await dns.ResolveTxtDidAsync("_lexicon." + authority, cancellationToken).ConfigureAwait(false)
             ?? throw new LexiconResolutionException($"no _lexicon.{authority} TXT record names a DID");
 

@@ -42,25 +42,8 @@ public sealed class SafeDocumentFetcher : IOAuthDocumentFetcher, IDisposable
                 throw new HttpRequestException($"{url} answered {(int)response.StatusCode}");
             }
 
-            if (response.Content.Headers.ContentLength > maxBytes)
-            {
-                throw new HttpRequestException($"{url} is larger than {maxBytes} bytes");
-            }
-
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = new byte[maxBytes + 1];
-            var total = 0;
-            int read;
-            while ((read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                total += read;
-                if (total > maxBytes)
-                {
-                    throw new HttpRequestException($"{url} is larger than {maxBytes} bytes");
-                }
-            }
-
-            return buffer[..total];
+            return await Http.LimitedBody.TryReadAsync(response, maxBytes, cancellationToken).ConfigureAwait(false)
+                ?? throw new HttpRequestException($"{url} is larger than {maxBytes} bytes");
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -84,25 +67,9 @@ public sealed class SafeDocumentFetcher : IOAuthDocumentFetcher, IDisposable
                 throw OAuthException.InvalidClient($"{url} is not served as application/json");
             }
 
-            if (response.Content.Headers.ContentLength > MaxBytes)
-            {
-                throw OAuthException.InvalidClient($"{url} is larger than {MaxBytes} bytes");
-            }
-
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = new byte[MaxBytes + 1];
-            var total = 0;
-            int read;
-            while ((read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                total += read;
-                if (total > MaxBytes)
-                {
-                    throw OAuthException.InvalidClient($"{url} is larger than {MaxBytes} bytes");
-                }
-            }
-
-            using var document = JsonDocument.Parse(buffer.AsMemory(0, total), new JsonDocumentOptions { MaxDepth = 32 });
+            var body = await Http.LimitedBody.TryReadAsync(response, MaxBytes, cancellationToken).ConfigureAwait(false)
+                ?? throw OAuthException.InvalidClient($"{url} is larger than {MaxBytes} bytes");
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
             return document.RootElement.ValueKind == JsonValueKind.Object
                 ? document.RootElement.Clone()
                 : throw OAuthException.InvalidClient($"{url} is not a JSON object");
@@ -115,7 +82,6 @@ public sealed class SafeDocumentFetcher : IOAuthDocumentFetcher, IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary>Not loopback, private (RFC 1918, ULA), link-local, CGNAT, multicast or unspecified.</summary>
     /// <summary>
     /// An HTTP handler that connects only to public addresses (loopback too when
     /// <paramref name="allowLoopback"/>), checked on the address actually dialled so DNS cannot
@@ -153,6 +119,7 @@ public sealed class SafeDocumentFetcher : IOAuthDocumentFetcher, IDisposable
         },
     };
 
+    /// <summary>Not loopback, private (RFC 1918, ULA), link-local, CGNAT, multicast or unspecified.</summary>
     public static bool IsPublic(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);

@@ -143,6 +143,7 @@ public sealed class ProxyTests : IClassFixture<ProxyFactory>
         _factory.StandIn.Respond = r => Task.FromResult(r.Lxm switch
         {
             "app.bsky.actor.getProfile" => (400, """{"error":"ProfileNotFound","message":"no such actor"}""", (Dictionary<string, string>?)null),
+            "app.bsky.graph.getFollows" => (404, "[1,2,3]", (Dictionary<string, string>?)null),
             _ => (500, """{"error":"InternalServerError","message":"boom"}""", (Dictionary<string, string>?)null),
         });
 
@@ -151,6 +152,10 @@ public sealed class ProxyTests : IClassFixture<ProxyFactory>
         Assert.Equal("no such actor", notFound.GetProperty("message").GetString());
         await XrpcPipelineTests.AssertXrpcErrorAsync(
             await _client.SendAsync(Request(HttpMethod.Get, "app.bsky.feed.getTimeline", account.AccessJwt)), HttpStatusCode.BadGateway, "UpstreamFailure");
+
+        // An error body that is JSON but not an XRPC error object passes on only its status.
+        await XrpcPipelineTests.AssertXrpcErrorAsync(
+            await _client.SendAsync(Request(HttpMethod.Get, "app.bsky.graph.getFollows?actor=x.test", account.AccessJwt)), HttpStatusCode.NotFound, "InvalidRequest");
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class IdentityCacheTests(RedisTestServer redis) : IClassFixture<Re
     private readonly LoopbackHttpServer _web = new();
     private readonly LoopbackDnsServer _dns = new();
     private readonly TestDatabase _db = new();
-    private readonly Clock _clock = new();
+    private readonly ManualClock _clock = new();
     private readonly List<ServiceProvider> _processes = [];
 
     private string Did => $"did:web:localhost%3A{_web.Port}";
@@ -134,15 +134,6 @@ public sealed class IdentityCacheTests(RedisTestServer redis) : IClassFixture<Re
         Assert.Equal("did:plc:ewvi7nxzyoun6zhxrhs64oiz", await DidOfAsync(Process(shared: true), "alice.example.com"));
         Assert.Equal("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", await DidOfAsync(process, "alice.example.com", force: true));
         Assert.Equal("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", await DidOfAsync(process, "alice.example.com"));
-    }
-
-    private sealed class Clock : TimeProvider
-    {
-        private DateTimeOffset _now = DateTimeOffset.UtcNow;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }
 

@@ -18,7 +18,7 @@ public sealed class PermissionSetResolverTests : IAsyncLifetime
     private const string Nsid = "com.example.authBasicFeatures";
     private readonly LoopbackLexiconPublisher _publisher = new();
     private readonly TestDatabase _db = new();
-    private readonly Clock _clock = new();
+    private readonly ManualClock _clock = new();
     private ServiceProvider _services = null!;
 
     private static string SetJson(string collection = "com.example.post", string type = "permission-set") =>
@@ -110,14 +110,5 @@ public sealed class PermissionSetResolverTests : IAsyncLifetime
         Assert.Equal(["repo:com.example.like"], (await ResolveAsync())!.Expand(null));
         _clock.Advance(PermissionSetCache.ExpireAfter);
         Assert.Null(await ResolveAsync());
-    }
-
-    private sealed class Clock : TimeProvider
-    {
-        private DateTimeOffset _now = DateTimeOffset.UtcNow;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }
