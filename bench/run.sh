@@ -158,7 +158,9 @@ if [ -n "${BENCH_PERF_DIR:-}" ]; then
   export BENCH_PERF_DIR="$(cd "$BENCH_PERF_DIR" && pwd)"
   # --perf-basic-prof turns on V8's logger too: keep its log in the run directory.
   ref_node_flags=(--perf-basic-prof --logfile="$work/reference-v8.log" --no-logfile-per-isolate)
-  ours_perf_env=(DOTNET_PerfMapEnabled=1)
+  # W^X off: JIT code then lives in anonymous memory, so perf resolves it (with call chains) from
+  # /tmp/perf-<pid>.map instead of seeing offsets into a memfd double mapping.
+  ours_perf_env=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 fi
 
 # The reference PDS.
