@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -60,6 +61,9 @@ public static class DatabaseSetup
     /// <summary>
     /// Per-connection settings: WAL so readers never block the writer, NORMAL sync (durable at
     /// checkpoints, safe in WAL), a busy timeout for locks held by other processes, and foreign keys.
+    /// They belong to the physical SQLite connection, which the pool keeps open across logical
+    /// opens (EF Core opens and closes the connection around every query outside a transaction), so
+    /// they run once per physical connection, not once per query.
     /// </summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
@@ -68,21 +72,47 @@ public static class DatabaseSetup
         private const string Sql =
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
 
+        private static readonly ConditionalWeakTable<object, object> Configured = new();
+
+        private static bool IsConfigured(DbConnection connection) =>
+            connection is SqliteConnection { Handle: { } handle } && Configured.TryGetValue(handle, out _);
+
+        private static void MarkConfigured(DbConnection connection)
+        {
+            if (connection is SqliteConnection { Handle: { } handle })
+            {
+                Configured.AddOrUpdate(handle, Instance);
+            }
+        }
+
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
+            if (IsConfigured(connection))
+            {
+                return;
+            }
+
             using var command = connection.CreateCommand();
             command.CommandText = Sql;
             command.ExecuteNonQuery();
+            MarkConfigured(connection);
         }
 
         public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         {
+            if (IsConfigured(connection))
+            {
+                return;
+            }
+
             var command = connection.CreateCommand();
             await using (command.ConfigureAwait(false))
             {
                 command.CommandText = Sql;
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            MarkConfigured(connection);
         }
     }
 }

@@ -57,4 +57,35 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task SqliteConnection_ReopenedFromPoolOrNew_KeepsItsSettings()
+    {
+        if (_db.Provider != DatabaseProvider.Sqlite)
+        {
+            return;
+        }
+
+        await _db.MigrateAsync();
+        // The settings are applied once per physical connection: a logical reopen of a pooled
+        // connection and a brand-new physical connection must both have them.
+        for (var round = 0; round < 3; round++)
+        {
+            if (round == 2)
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            }
+
+            await using var context = _db.CreateContext();
+            await context.Database.OpenConnectionAsync();
+            await using var command = context.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "PRAGMA foreign_keys";
+            Assert.Equal(1L, (long?)await command.ExecuteScalarAsync());
+            command.CommandText = "PRAGMA busy_timeout";
+            Assert.Equal(30000L, (long?)await command.ExecuteScalarAsync());
+            command.CommandText = "PRAGMA synchronous";
+            Assert.Equal(1L, (long?)await command.ExecuteScalarAsync()); // NORMAL
+            await context.Database.CloseConnectionAsync();
+        }
+    }
 }
