@@ -18,6 +18,7 @@
 #                          is created in it) instead of a throwaway cluster
 #   BENCH_TIME_LIMIT       seconds after which every started process is killed (default 3600)
 #   BENCH_KEEP=1           keep the run directory (logs, data) under bench/.runs
+#   BENCH_OURS_ENV="A=1 B=2"  extra environment for our servers (e.g. runtime settings to compare)
 #   BENCH_ONLY=get,list    run only these workloads (row-key prefixes, see Settings.cs)
 #   BENCH_PERF_DIR=dir     profile the first round of each workload with Linux perf (servers then
 #                          publish JIT symbol maps); writes <workload>.<server>.txt flat profiles
@@ -201,6 +202,9 @@ start_ours() {
              PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX="$rotation_key" PDS_DID_PLC_URL="$plc"
              PDS_INVITE_REQUIRED=false PDS_RATE_LIMITS_ENABLED=false PDS_ACCEPTING_REPO_IMPORTS=true
              PDS_DB_PROVIDER="$provider" "${ours_perf_env[@]}")
+  local extra=()
+  read -ra extra <<<"${BENCH_OURS_ENV:-}"
+  env+=("${extra[@]}")
   [ -n "$db_url" ] && env+=(PDS_DATABASE_URL="$db_url")
   (cd "$work/pds" && exec env "${env[@]}" timeout --signal=KILL "$limit" dotnet "$work/pds/Pds.Api.dll" >"$work/$name.log" 2>&1) &
   local wrapper=$!

@@ -282,16 +282,14 @@ namespace Pds.LoadGen
                 st.RepoRkeys.AddRange(rkeys);
             }
 
-            // A short warm-up of the request paths, so that the first recorded round does not carry
-            // all of the JIT (ours) or optimizing-compiler (V8) work.
+            // A warm-up of the request paths, so that the recorded rounds measure a server in its
+            // steady state, not the JIT's tiering (ours: it settles after some thousand requests)
+            // or V8's optimizing compiler (the reference). Every server gets the same requests.
             Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {st.Target.Name}: warming up");
-            for (var i = 0; i < 20; i++)
-            {
-                await x.CreateRecordAsync(st.SeqUser, i).ConfigureAwait(false);
-            }
-
-            await ConcurrentAsync(500, 8, i => x.GetRecordAsync(st.RepoUser.Did, st.RepoRkeys[i % st.RepoRkeys.Count])).ConfigureAwait(false);
-            await ConcurrentAsync(200, 8, _ => x.ListRecordsAsync(st.RepoUser.Did, 50)).ConfigureAwait(false);
+            var warm = await x.CreateAccountAsync("warm").ConfigureAwait(false);
+            await ConcurrentAsync(s.WarmupWrites, 4, i => x.CreateRecordAsync(warm, i)).ConfigureAwait(false);
+            await ConcurrentAsync(s.WarmupReads, 8, i => x.GetRecordAsync(st.RepoUser.Did, st.RepoRkeys[i % st.RepoRkeys.Count])).ConfigureAwait(false);
+            await ConcurrentAsync(s.WarmupReads / 4, 8, _ => x.ListRecordsAsync(st.RepoUser.Did, 50)).ConfigureAwait(false);
         }
 
         /// <summary>Runs one workload for every round, targets in turn within a round.</summary>

@@ -25,6 +25,11 @@ public sealed record Settings
     public double FirehoseSeconds { get; init; }
     public int FirehoseWriters { get; init; }
 
+    /// <summary>Requests of each kind sent to every server before the first round (JIT tiering, V8 optimisation).</summary>
+    public int WarmupWrites { get; init; }
+
+    public int WarmupReads { get; init; }
+
     /// <summary>BENCH_ONLY: comma-separated row keys (or prefixes: create, apply, get, list, export,
     /// import, session, fh) to run only those workloads; empty runs all.</summary>
     public IReadOnlyList<string> Only { get; init; } = [];
@@ -51,6 +56,8 @@ public sealed record Settings
             FirehoseRate = Int("BENCH_FIREHOSE_RATE", 200),
             FirehoseSeconds = Double("BENCH_FIREHOSE_SECONDS", quick ? 4 : 10),
             FirehoseWriters = Int("BENCH_FIREHOSE_WRITERS", 10),
+            WarmupWrites = Int("BENCH_WARMUP_WRITES", quick ? 400 : 1000),
+            WarmupReads = Int("BENCH_WARMUP_READS", quick ? 2000 : 4000),
             Only = (Environment.GetEnvironmentVariable("BENCH_ONLY") ?? "")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
@@ -60,7 +67,8 @@ public sealed record Settings
         $"rounds={Rounds} seq_writes={SequentialWrites} conc_users={ConcurrentUsers}x{WritesPerConcurrentUser} " +
         $"batches={Batches}x{BatchSize} reads={ReadRequests}@{ReadConcurrency} repo_records={RepoRecords} " +
         $"export_rounds={ExportRounds} sessions={Sessions}@{SessionConcurrency} " +
-        $"firehose={FirehoseSubscribers} subs, {FirehoseRate} writes/s for {FirehoseSeconds} s from {FirehoseWriters} users";
+        $"firehose={FirehoseSubscribers} subs, {FirehoseRate} writes/s for {FirehoseSeconds} s from {FirehoseWriters} users " +
+        $"warmup={WarmupWrites} writes, {WarmupReads} reads";
 
     private static int Int(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
