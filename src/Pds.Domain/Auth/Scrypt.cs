@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -9,10 +8,25 @@ namespace Pds.Domain.Auth;
 /// <summary>
 /// The scrypt key derivation function (RFC 7914). PBKDF2-HMAC-SHA256 comes from the platform
 /// (OpenSSL); the memory-hard ROMix with Salsa20/8 runs on 32-bit words held in locals, which is where
-/// the time goes. The 128·N·r byte scratch area is pooled and wiped after use.
+/// the time goes. The 128·N·r byte scratch area (16 MiB at the parameters passwords use) is wiped
+/// after use and not kept: a shared pool would hold one such area per thread that ever hashed. At
+/// most one derivation per core runs at a time; hashing is CPU-bound, so more at once would only
+/// multiply that memory without finishing any sooner.
 /// </summary>
 internal static class Scrypt
 {
+    private static readonly SemaphoreSlim Slots = new(Environment.ProcessorCount, Environment.ProcessorCount);
+
+    /// <summary>Derivations allowed to run at once (one per core).</summary>
+    internal static int Concurrency => Environment.ProcessorCount;
+
+    /// <summary>The most derivations that have run at once since the process started.</summary>
+    internal static int PeakConcurrency => Volatile.Read(ref _peak);
+
+    private static int _running;
+
+    private static int _peak;
+
     public static void DeriveKey(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, int n, int r, int p, Span<byte> output)
     {
         if (n < 2 || !BitOperations.IsPow2(n))
@@ -29,28 +43,45 @@ internal static class Scrypt
 
         var blockBytes = 128 * r;
         var words = 32 * r;
-        var b = ArrayPool<byte>.Shared.Rent(blockBytes * p);
-        var v = ArrayPool<uint>.Shared.Rent(words * n);
-        var xy = ArrayPool<uint>.Shared.Rent(words * 2);
+        Slots.Wait();
+        var running = Interlocked.Increment(ref _running);
+        InterlockedMax(ref _peak, running);
+        var b = new byte[blockBytes * p];
+        // Every word of V is written before it is read, so it need not be zeroed first.
+        var v = GC.AllocateUninitializedArray<uint>(words * n);
+        var xy = new uint[words * 2];
         try
         {
-            var bSpan = b.AsSpan(0, blockBytes * p);
-            Rfc2898DeriveBytes.Pbkdf2(password, salt, bSpan, 1, HashAlgorithmName.SHA256);
+            Rfc2898DeriveBytes.Pbkdf2(password, salt, b, 1, HashAlgorithmName.SHA256);
             for (var i = 0; i < p; i++)
             {
-                RoMix(bSpan.Slice(i * blockBytes, blockBytes), n, r, v.AsSpan(0, words * n), xy.AsSpan(0, words * 2));
+                RoMix(b.AsSpan(i * blockBytes, blockBytes), n, r, v, xy);
             }
 
-            Rfc2898DeriveBytes.Pbkdf2(password, bSpan, output, 1, HashAlgorithmName.SHA256);
+            Rfc2898DeriveBytes.Pbkdf2(password, b, output, 1, HashAlgorithmName.SHA256);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(b.AsSpan(0, blockBytes * p));
-            Array.Clear(v, 0, words * n);
-            Array.Clear(xy, 0, words * 2);
-            ArrayPool<byte>.Shared.Return(b);
-            ArrayPool<uint>.Shared.Return(v);
-            ArrayPool<uint>.Shared.Return(xy);
+            CryptographicOperations.ZeroMemory(b);
+            CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
+            CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(xy.AsSpan()));
+            Interlocked.Decrement(ref _running);
+            Slots.Release();
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 

@@ -58,4 +58,30 @@ public sealed class ScryptTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Scrypt.DeriveKey([1], [2], n, r, p, new byte[16]));
     }
+
+    [Fact]
+    public void DeriveKey_ManyAtOnce_RunsAtMostOnePerCoreAndStaysCorrect()
+    {
+        // Each derivation at password parameters holds 16 MiB; a burst of logins must not hold
+        // that once per request. Dedicated threads released together, so nothing but the limit
+        // keeps them from all deriving at once.
+        var password = Encoding.ASCII.GetBytes("hunter22");
+        var salt = Encoding.ASCII.GetBytes("NaCl");
+        var expected = Org.BouncyCastle.Crypto.Generators.SCrypt.Generate(password, salt, 4096, 8, 1, 32);
+        var count = Scrypt.Concurrency * 4;
+        var outputs = new byte[count][];
+        using var start = new Barrier(count);
+        var threads = Enumerable.Range(0, count).Select(i => new Thread(() =>
+        {
+            var output = new byte[32];
+            start.SignalAndWait();
+            Scrypt.DeriveKey(password, salt, 4096, 8, 1, output);
+            outputs[i] = output;
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.All(outputs, o => Assert.Equal(expected, o));
+        Assert.InRange(Scrypt.PeakConcurrency, 1, Scrypt.Concurrency);
+    }
 }
