@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace Pds.Domain.Auth;
@@ -8,12 +9,12 @@ namespace Pds.Domain.Auth;
 /// <summary>
 /// The scrypt key derivation function (RFC 7914). PBKDF2-HMAC-SHA256 comes from the platform
 /// (OpenSSL); the memory-hard ROMix with Salsa20/8 runs on 32-bit words held in locals, which is where
-/// the time goes. The 128·N·r byte scratch area (16 MiB at the parameters passwords use) is wiped
-/// after use and not kept: a shared pool would hold one such area per thread that ever hashed. At
+/// the time goes. The 128·N·r byte scratch area (16 MiB at the parameters passwords use) is native
+/// memory, wiped and freed after use: neither kept in a pool nor left to the garbage collector. At
 /// most one derivation per core runs at a time; hashing is CPU-bound, so more at once would only
 /// multiply that memory without finishing any sooner.
 /// </summary>
-internal static class Scrypt
+internal static unsafe class Scrypt
 {
     private static readonly SemaphoreSlim Slots = new(Environment.ProcessorCount, Environment.ProcessorCount);
 
@@ -47,8 +48,12 @@ internal static class Scrypt
         var running = Interlocked.Increment(ref _running);
         InterlockedMax(ref _peak, running);
         var b = new byte[blockBytes * p];
-        // Every word of V is written before it is read, so it need not be zeroed first.
-        var v = GC.AllocateUninitializedArray<uint>(words * n);
+        // Every word of V is written before it is read, so it need not be zeroed first. It is taken
+        // from native memory and freed right after: as a managed array each hash would leave 16 MiB
+        // on the large-object heap until a full collection, and a burst of logins would pile them up.
+        var vLength = words * n;
+        var vMemory = (uint*)NativeMemory.Alloc((nuint)vLength, sizeof(uint));
+        var v = new Span<uint>(vMemory, vLength);
         var xy = new uint[words * 2];
         try
         {
@@ -63,7 +68,8 @@ internal static class Scrypt
         finally
         {
             CryptographicOperations.ZeroMemory(b);
-            CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
+            CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v));
+            NativeMemory.Free(vMemory);
             CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(xy.AsSpan()));
             Interlocked.Decrement(ref _running);
             Slots.Release();
