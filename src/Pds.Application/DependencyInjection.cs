@@ -27,7 +27,8 @@ public static class DependencyInjection
             {
                 if (contract.IsGenericType && contract.GetGenericTypeDefinition() == validatorType)
                 {
-                    services.AddScoped(contract, type);
+                    // Validators hold no state; built once, not per request (building the rules is costly).
+                    services.AddSingleton(contract, type);
                 }
             }
         }

@@ -56,6 +56,18 @@ public interface IActorStoreReader
     /// <summary>Every block of the repository (or only those written after revision <paramref name="sinceRev"/>), streamed.</summary>
     IAsyncEnumerable<(string Cid, byte[] Bytes)> StreamBlocksAsync(string? sinceRev, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// One record with its stored block, read together (the read path of getRecord); the block is
+    /// null if the repository lacks it.
+    /// </summary>
+    Task<StoredRecord?> GetRecordWithBlockAsync(string collection, string rkey, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="ListRecordsAsync(string, int, string?, bool, CancellationToken)"/>, each record
+    /// with its stored block, read in one query (the read path of listRecords).
+    /// </summary>
+    Task<IReadOnlyList<StoredRecord>> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, CancellationToken cancellationToken = default);
+
     /// <summary>Whether any record of this repository currently points at <paramref name="cid"/>.</summary>
     Task<bool> IsRecordCidReferencedAsync(string cid, CancellationToken cancellationToken = default);
 }
@@ -117,5 +129,8 @@ public sealed record RepoRootInfo(string Cid, string Rev, DateTime IndexedAt);
 
 /// <param name="TakedownRef">Set while an admin has taken the record down: repo reads hide it.</param>
 public sealed record ImportedRecord(string Collection, string Rkey, string Uri, string Cid, IReadOnlyCollection<string> BlobCids);
+
+/// <summary>A record's index entry with its block (null when the repository lacks the block).</summary>
+public sealed record StoredRecord(string Uri, string Rkey, string Cid, string? TakedownRef, byte[]? Block);
 
 public sealed record RecordInfo(string Uri, string Collection, string Rkey, string Cid, string Rev, DateTime IndexedAt, string? TakedownRef = null);

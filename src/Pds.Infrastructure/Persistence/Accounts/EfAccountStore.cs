@@ -9,14 +9,24 @@ public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
 {
     private PdsDbContext Context => database.Context;
 
-    public Task<AccountInfo?> GetByDidAsync(string did, CancellationToken cancellationToken = default) =>
-        FindAsync(a => a.Did == did, cancellationToken);
+    // Looked up on nearly every request: compiled once instead of going through the query cache.
+    private static readonly Func<PdsDbContext, string, CancellationToken, Task<AccountInfo?>> ByDid = EF.CompileAsyncQuery<PdsDbContext, string, AccountInfo?>(
+        (PdsDbContext c, string did, CancellationToken ct) => c.Accounts.AsNoTracking()
+            .Where(a => a.Did == did)
+            .Select(a => new AccountInfo(a.Did, a.Handle, a.Email, a.EmailConfirmedAt, a.CreatedAt, a.DeactivatedAt, a.DeleteAfter, a.TakedownRef, a.InvitesDisabled))
+            .SingleOrDefault());
 
-    public Task<AccountInfo?> GetByHandleAsync(string handle, CancellationToken cancellationToken = default)
-    {
-        var normalized = handle.ToLowerInvariant();
-        return FindAsync(a => a.Handle == normalized, cancellationToken);
-    }
+    private static readonly Func<PdsDbContext, string, CancellationToken, Task<AccountInfo?>> ByHandle = EF.CompileAsyncQuery<PdsDbContext, string, AccountInfo?>(
+        (PdsDbContext c, string handle, CancellationToken ct) => c.Accounts.AsNoTracking()
+            .Where(a => a.Handle == handle)
+            .Select(a => new AccountInfo(a.Did, a.Handle, a.Email, a.EmailConfirmedAt, a.CreatedAt, a.DeactivatedAt, a.DeleteAfter, a.TakedownRef, a.InvitesDisabled))
+            .SingleOrDefault());
+
+    public Task<AccountInfo?> GetByDidAsync(string did, CancellationToken cancellationToken = default) =>
+        ByDid(Context, did, cancellationToken);
+
+    public Task<AccountInfo?> GetByHandleAsync(string handle, CancellationToken cancellationToken = default) =>
+        ByHandle(Context, handle.ToLowerInvariant(), cancellationToken);
 
     public Task<AccountInfo?> GetByEmailAsync(string email, CancellationToken cancellationToken = default)
     {

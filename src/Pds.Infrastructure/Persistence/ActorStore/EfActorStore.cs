@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Pds.Application.Common.Abstractions;
 using Pds.Infrastructure.Persistence.Rows;
 
@@ -22,7 +23,23 @@ public sealed class EfActorStore : IActorStore
     {
         ArgumentException.ThrowIfNullOrEmpty(did);
         ArgumentNullException.ThrowIfNull(read);
-        return read(new Actor(_database.Context, did), cancellationToken);
+        return ReadOpenAsync(did, read, cancellationToken);
+    }
+
+    // One open of the connection for the whole read: outside a transaction EF Core would open and
+    // close it around every query, and each open of a SQLite connection re-registers its functions.
+    private async Task<T> ReadOpenAsync<T>(string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        var database = _database.Context.Database;
+        await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await read(new Actor(_database.Context, did), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await database.CloseConnectionAsync().ConfigureAwait(false);
+        }
     }
 
     public Task<T> TransactAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default)
@@ -121,6 +138,79 @@ public sealed class EfActorStore : IActorStore
                 .Where(b => b.Did == did && list.Contains(b.Cid))
                 .ToDictionaryAsync(b => b.Cid, b => b.Content, StringComparer.Ordinal, cancellationToken)
                 .ConfigureAwait(false);
+        }
+
+        // The hot read paths below run as plain commands on the context's connection: the same SQL
+        // on both providers (snake_case tables, @-parameters), without EF Core's query pipeline.
+        private const string RecordWithBlockColumns =
+            "SELECT r.uri, r.rkey, r.cid, r.takedown_ref, b.content FROM record r LEFT JOIN repo_block b ON b.did = r.did AND b.cid = r.cid ";
+
+        public async Task<StoredRecord?> GetRecordWithBlockAsync(string collection, string rkey, CancellationToken cancellationToken = default)
+        {
+            var command = Command(RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection AND r.rkey = @rkey", ("@collection", collection), ("@rkey", rkey));
+            await using (command.ConfigureAwait(false))
+            {
+                var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadStoredRecord(reader) : null;
+                }
+            }
+        }
+
+        public async Task<IReadOnlyList<StoredRecord>> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, CancellationToken cancellationToken = default)
+        {
+            var sql = RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection"
+                + (cursor is null ? "" : reverse ? " AND r.rkey > @cursor" : " AND r.rkey < @cursor")
+                + (reverse ? " ORDER BY r.rkey" : " ORDER BY r.rkey DESC")
+                + " LIMIT @limit";
+            var command = cursor is null
+                ? Command(sql, ("@collection", collection), ("@limit", limit))
+                : Command(sql, ("@collection", collection), ("@limit", limit), ("@cursor", cursor));
+            await using (command.ConfigureAwait(false))
+            {
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    var records = new List<StoredRecord>(Math.Min(limit, 100));
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        records.Add(ReadStoredRecord(reader));
+                    }
+
+                    return records;
+                }
+            }
+        }
+
+        private static StoredRecord ReadStoredRecord(System.Data.Common.DbDataReader reader) => new(
+            reader.GetString(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4));
+
+        /// <summary>A command on the context's connection (and its transaction, if one is open), with <c>@did</c> bound.</summary>
+        private System.Data.Common.DbCommand Command(string sql, params (string Name, object Value)[] parameters)
+        {
+            var command = context.Database.GetDbConnection().CreateCommand();
+            command.CommandText = sql;
+            command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
+            Add(command, "@did", did);
+            foreach (var (name, value) in parameters)
+            {
+                Add(command, name, value);
+            }
+
+            return command;
+
+            static void Add(System.Data.Common.DbCommand command, string name, object value)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = value;
+                command.Parameters.Add(parameter);
+            }
         }
 
         public async Task<BlobInfo?> GetBlobAsync(string cid, CancellationToken cancellationToken = default) =>
@@ -250,15 +340,27 @@ public sealed class EfActorStore : IActorStore
             string? sinceRev,
             [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            var query = context.RepoBlocks.AsNoTracking().Where(b => b.Did == did);
-            if (sinceRev is not null)
+            var command = sinceRev is null
+                ? Command("SELECT cid, content FROM repo_block WHERE did = @did")
+                : Command("SELECT cid, content FROM repo_block WHERE did = @did AND repo_rev > @since", ("@since", sinceRev));
+            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                query = query.Where(b => string.Compare(b.RepoRev, sinceRev) > 0);
+                await using (command.ConfigureAwait(false))
+                {
+                    var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            yield return (reader.GetString(0), reader.GetFieldValue<byte[]>(1));
+                        }
+                    }
+                }
             }
-
-            await foreach (var block in query.Select(b => new { b.Cid, b.Content }).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+            finally
             {
-                yield return (block.Cid, block.Content);
+                await context.Database.CloseConnectionAsync().ConfigureAwait(false);
             }
         }
 

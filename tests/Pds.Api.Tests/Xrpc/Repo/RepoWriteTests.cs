@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -299,6 +300,52 @@ public sealed class RepoWriteTests(PdsApiFactory factory) : IClassFixture<PdsApi
 
         var reversed = await (await _client.GetAsync($"com.atproto.repo.listRecords?repo={account.Did}&collection=app.bsky.feed.post&reverse=true&limit=3", null)).ReadOkJsonAsync();
         Assert.Equal(keys.Take(3), reversed.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("value").GetProperty("text").GetString()));
+    }
+
+    [Fact]
+    public async Task GetRecordAndListRecords_DataModelValues_RoundTripAsWritten()
+    {
+        // The record is served by decoding the stored block straight into the response: links,
+        // bytes, nested arrays, non-ASCII text and integers must come back exactly as written.
+        var account = await _client.CreateAccountAsync();
+        const string link = "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm";
+        var json = "{\"$type\":\"com.example.thing\",\"text\":\"h\u00e9llo \u65e5\u672c \ud83d\ude00 \\\"q\\\"\",\"n\":-9007199254740991,"
+            + "\"ref\":{\"$link\":\"" + link + "\"},\"raw\":{\"$bytes\":\"AAEC/w\"},\"list\":[1,[true,null],{\"k\":\"v\"}]}";
+        using var record = JsonDocument.Parse(json);
+        var created = await (await _client.PostAsync("com.atproto.repo.createRecord", new { repo = account.Did, collection = "com.example.thing", rkey = "self", record = record.RootElement }, account.AccessJwt)).ReadOkJsonAsync();
+        var cid = created.GetProperty("cid").GetString()!;
+
+        var got = await (await _client.GetAsync($"com.atproto.repo.getRecord?repo={account.Did}&collection=com.example.thing&rkey=self", null)).ReadOkJsonAsync();
+        var listed = await (await _client.GetAsync($"com.atproto.repo.listRecords?repo={account.Did}&collection=com.example.thing", null)).ReadOkJsonAsync();
+        var fromList = Assert.Single(listed.GetProperty("records").EnumerateArray().ToList());
+        foreach (var value in new[] { got.GetProperty("value"), fromList.GetProperty("value") })
+        {
+            Assert.Equal(LexJson.Parse(json), LexJson.Parse(value.GetRawText()));
+            Assert.Equal("h\u00e9llo \u65e5\u672c \ud83d\ude00 \"q\"", value.GetProperty("text").GetString());
+            Assert.Equal(link, value.GetProperty("ref").GetProperty("$link").GetString());
+            Assert.Equal("AAEC/w", value.GetProperty("raw").GetProperty("$bytes").GetString());
+        }
+
+        Assert.Equal(cid, got.GetProperty("cid").GetString());
+        Assert.Equal(cid, fromList.GetProperty("cid").GetString());
+        Assert.Equal($"at://{account.Did}/com.example.thing/self", fromList.GetProperty("uri").GetString());
+    }
+
+    [Fact]
+    public async Task GetRecord_OtherCidOrUnknownKey_RecordNotFound()
+    {
+        var account = await _client.CreateAccountAsync();
+        var created = await CreatePostAsync(account, "versioned", "3jzfcijpj2z4a");
+        var other = await CreatePostAsync(account, "other", "3jzfcijpj2z4b");
+
+        var ok = await _client.GetAsync($"com.atproto.repo.getRecord?repo={account.Did}&collection=app.bsky.feed.post&rkey=3jzfcijpj2z4a&cid={created.GetProperty("cid").GetString()}", null);
+        Assert.Equal("versioned", (await ok.ReadOkJsonAsync()).GetProperty("value").GetProperty("text").GetString());
+        foreach (var query in new[] { $"rkey=3jzfcijpj2z4a&cid={other.GetProperty("cid").GetString()}", "rkey=3jzfcijpj2z4z" })
+        {
+            var response = await _client.GetAsync($"com.atproto.repo.getRecord?repo={account.Did}&collection=app.bsky.feed.post&{query}", null);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("RecordNotFound", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        }
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Mediator;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Errors;
@@ -8,7 +7,7 @@ namespace Pds.Application.Repo.Queries.GetRecord;
 /// <summary>com.atproto.repo.getRecord</summary>
 public sealed record GetRecordQuery(string Repo, string Collection, string Rkey, string? Cid = null) : IQuery<GetRecordOutput>;
 
-public sealed record GetRecordOutput(string Uri, string? Cid, JsonElement Value);
+public sealed record GetRecordOutput(string Uri, string? Cid, RecordValue Value);
 
 public sealed class GetRecordHandler(RepoAccess access, IActorStore actors) : IQueryHandler<GetRecordQuery, GetRecordOutput>
 {
@@ -16,26 +15,17 @@ public sealed class GetRecordHandler(RepoAccess access, IActorStore actors) : IQ
     {
         ArgumentNullException.ThrowIfNull(query);
         var account = await access.FindReadableAsync(query.Repo, cancellationToken).ConfigureAwait(false);
-        var found = await actors.ReadAsync(
+        var record = await actors.ReadAsync(
             account.Did,
-            async (r, ct) =>
-            {
-                var record = await r.GetRecordAsync(query.Collection, query.Rkey, ct).ConfigureAwait(false);
-                // A taken-down record is not served, as in the reference PDS.
-                if (record is null || record.TakedownRef is not null || (query.Cid is not null && query.Cid != record.Cid))
-                {
-                    return default;
-                }
-
-                var block = await r.GetBlockAsync(record.Cid, ct).ConfigureAwait(false);
-                return block is null ? default : (record, block);
-            },
+            (r, ct) => r.GetRecordWithBlockAsync(query.Collection, query.Rkey, ct),
             cancellationToken).ConfigureAwait(false);
-        if (found.record is null)
+
+        // A taken-down record is not served, as in the reference PDS.
+        if (record?.Block is not { } block || record.TakedownRef is not null || (query.Cid is not null && query.Cid != record.Cid))
         {
             throw new XrpcException(400, "RecordNotFound", $"Could not locate record: at://{account.Did}/{query.Collection}/{query.Rkey}");
         }
 
-        return new GetRecordOutput(found.record.Uri, found.record.Cid, RepoAccess.RecordJson(found.block));
+        return new GetRecordOutput(record.Uri, record.Cid, new RecordValue(block));
     }
 }

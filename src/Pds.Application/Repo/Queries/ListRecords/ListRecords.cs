@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FluentValidation;
 using Mediator;
 using Pds.Application.Common.Abstractions;
@@ -10,7 +9,7 @@ public sealed record ListRecordsQuery(string Repo, string Collection, int? Limit
 
 public sealed record ListRecordsOutput(string? Cursor, IReadOnlyList<ListedRecord> Records);
 
-public sealed record ListedRecord(string Uri, string Cid, JsonElement Value);
+public sealed record ListedRecord(string Uri, string Cid, RecordValue Value);
 
 public sealed class ListRecordsValidator : AbstractValidator<ListRecordsQuery>
 {
@@ -31,11 +30,10 @@ public sealed class ListRecordsHandler(RepoAccess access, IActorStore actors) : 
             account.Did,
             async (r, ct) =>
             {
-                var records = await r.ListRecordsAsync(query.Collection, limit, query.Cursor, query.Reverse ?? false, ct).ConfigureAwait(false);
-                var blocks = await r.GetBlocksAsync(records.Select(x => x.Cid).Distinct().ToList(), ct).ConfigureAwait(false);
+                var records = await r.ListRecordsWithBlocksAsync(query.Collection, limit, query.Cursor, query.Reverse ?? false, ct).ConfigureAwait(false);
                 var listed = records
-                    .Where(x => x.TakedownRef is null && blocks.ContainsKey(x.Cid))
-                    .Select(x => new ListedRecord(x.Uri, x.Cid, RepoAccess.RecordJson(blocks[x.Cid])))
+                    .Where(x => x.TakedownRef is null && x.Block is not null)
+                    .Select(x => new ListedRecord(x.Uri, x.Cid, new RecordValue(x.Block!)))
                     .ToList();
                 return new ListRecordsOutput(records.Count == limit ? records[^1].Rkey : null, listed);
             },
