@@ -30,6 +30,9 @@ public sealed record Settings
 
     public int WarmupReads { get; init; }
 
+    /// <summary>BENCH_WARMUP_EXPORTS: getRepo exports of the warm-up account's repository before the rounds.</summary>
+    public int WarmupExports { get; init; }
+
     /// <summary>BENCH_ONLY: comma-separated row keys (or prefixes: create, apply, get, list, export,
     /// import, session, fh) to run only those workloads; empty runs all.</summary>
     public IReadOnlyList<string> Only { get; init; } = [];
@@ -58,6 +61,7 @@ public sealed record Settings
             FirehoseWriters = Int("BENCH_FIREHOSE_WRITERS", 10),
             WarmupWrites = Int("BENCH_WARMUP_WRITES", quick ? 400 : 1000),
             WarmupReads = Int("BENCH_WARMUP_READS", quick ? 2000 : 4000),
+            WarmupExports = Int("BENCH_WARMUP_EXPORTS", 20),
             Only = (Environment.GetEnvironmentVariable("BENCH_ONLY") ?? "")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
@@ -68,7 +72,7 @@ public sealed record Settings
         $"batches={Batches}x{BatchSize} reads={ReadRequests}@{ReadConcurrency} repo_records={RepoRecords} " +
         $"export_rounds={ExportRounds} sessions={Sessions}@{SessionConcurrency} " +
         $"firehose={FirehoseSubscribers} subs, {FirehoseRate} writes/s for {FirehoseSeconds} s from {FirehoseWriters} users " +
-        $"warmup={WarmupWrites} writes, {WarmupReads} reads";
+        $"warmup={WarmupWrites} writes, {WarmupReads} reads, {WarmupExports} exports";
 
     private static int Int(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;

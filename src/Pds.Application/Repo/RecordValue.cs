@@ -28,6 +28,6 @@ public sealed class RecordValueJsonConverter : JsonConverter<RecordValue>
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(value);
-        LexJson.Write(writer, value.Decode());
+        DagCborJson.Write(writer, value.Block);
     }
 }

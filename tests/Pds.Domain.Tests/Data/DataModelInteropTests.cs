@@ -45,6 +45,48 @@ public sealed class DataModelInteropTests
     }
 
     [Theory]
+    [MemberData(nameof(FixtureIndexes))]
+    public void Fixture_CborTranscodesToTheSameJsonAsTheDecodedValue(int index)
+    {
+        var fixture = Load("data-model/data-model-fixtures.json")[index];
+        var cbor = FromBase64Unpadded(fixture.GetProperty("cbor_base64").GetString()!);
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            DagCborJson.Write(writer, cbor);
+        }
+
+        Assert.Equal(LexJson.Parse(fixture.GetProperty("json").GetRawText()), LexJson.Parse(buffer.WrittenSpan));
+        Assert.Equal(Convert.ToHexString(LexJson.ToUtf8Bytes(DagCbor.Decode(cbor))), Convert.ToHexString(Relaxed(buffer.WrittenSpan)));
+    }
+
+    [Theory]
+    [InlineData("f93c00")] // a half-precision float
+    [InlineData("d82b4100")] // tag 43
+    [InlineData("a161610101")] // trailing bytes
+    [InlineData("a2616201616101")] // map keys out of canonical order
+    [InlineData("d82a420102")] // a CID link without the 0x00 prefix
+    public void Transcode_InvalidDagCbor_Rejected(string hex)
+    {
+        var writer = new Utf8JsonWriter(Stream.Null);
+        Assert.Throws<DataModelException>(() => DagCborJson.Write(writer, Convert.FromHexString(hex)));
+    }
+
+    // The transcoder writes with the caller's escaping; compare with LexJson's relaxed escaping.
+    private static byte[] Relaxed(ReadOnlySpan<byte> json)
+    {
+        using var document = JsonDocument.Parse(json.ToArray());
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            document.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    [Theory]
     [MemberData(nameof(ValidIndexes))]
     public void Valid_ParsesAndRoundTripsThroughCbor(int index)
     {
