@@ -33,7 +33,26 @@ public static class DatabaseSetup
     public static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.UseNpgsql(connectionString, o => o.MigrationsHistoryTable("ef_migrations_history"));
+        builder.UseNpgsql(WithAutoPrepare(connectionString), o => o.MigrationsHistoryTable("ef_migrations_history"));
+    }
+
+    /// <summary>
+    /// Statements the server runs over and over are prepared once per connection on the server
+    /// (Npgsql auto-preparation), so PostgreSQL parses and plans them once instead of per call.
+    /// An operator's own <c>Max Auto Prepare</c> in the connection string is kept.
+    /// </summary>
+    public static string WithAutoPrepare(string connectionString)
+    {
+        // The generic builder holds only the keys the string names (Npgsql's lists every keyword).
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var csb = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        {
+            csb.MaxAutoPrepare = 64;
+            csb.AutoPrepareMinUsages = 2;
+        }
+
+        return csb.ConnectionString;
     }
 
     public static DbContextOptions<SqlitePdsDbContext> SqliteOptions(string connectionString)
