@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -9,12 +10,12 @@ namespace Pds.Domain.Auth;
 /// <summary>
 /// The scrypt key derivation function (RFC 7914). PBKDF2-HMAC-SHA256 comes from the platform
 /// (OpenSSL); the memory-hard ROMix with Salsa20/8 runs on 32-bit words held in locals, which is where
-/// the time goes. The 128·N·r byte scratch area (16 MiB at the parameters passwords use) is native
-/// memory, wiped and freed after use: neither kept in a pool nor left to the garbage collector. At
+/// the time goes. The 128·N·r byte scratch area (16 MiB at the parameters passwords use) is wiped
+/// after use and kept for the next derivation, one per slot (see <see cref="Scratch"/>). At
 /// most one derivation per core runs at a time; hashing is CPU-bound, so more at once would only
 /// multiply that memory without finishing any sooner.
 /// </summary>
-internal static unsafe class Scrypt
+internal static class Scrypt
 {
     private static readonly SemaphoreSlim Slots = new(Environment.ProcessorCount, Environment.ProcessorCount);
 
@@ -48,12 +49,8 @@ internal static unsafe class Scrypt
         var running = Interlocked.Increment(ref _running);
         InterlockedMax(ref _peak, running);
         var b = new byte[blockBytes * p];
-        // Every word of V is written before it is read, so it need not be zeroed first. It is taken
-        // from native memory and freed right after: as a managed array each hash would leave 16 MiB
-        // on the large-object heap until a full collection, and a burst of logins would pile them up.
-        var vLength = words * n;
-        var vMemory = (uint*)NativeMemory.Alloc((nuint)vLength, sizeof(uint));
-        var v = new Span<uint>(vMemory, vLength);
+        // Every word of V is written before it is read, so it need not be zeroed first.
+        var v = RentScratch(words * n);
         var xy = new uint[words * 2];
         try
         {
@@ -68,11 +65,31 @@ internal static unsafe class Scrypt
         finally
         {
             CryptographicOperations.ZeroMemory(b);
-            CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v));
-            NativeMemory.Free(vMemory);
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(v.AsSpan()));
+            ReturnScratch(v);
             CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(xy.AsSpan()));
             Interlocked.Decrement(ref _running);
             Slots.Release();
+        }
+    }
+
+    // One scratch area per slot, kept for the process's life. Allocated per hash, each would sit
+    // on the large-object heap until a full collection, and a burst of logins would pile them up;
+    // taken from native memory, each thread's malloc arena would keep its own once freed.
+    private static readonly ConcurrentBag<uint[]> Scratch = [];
+
+    /// <summary>Scratch areas kept for reuse.</summary>
+    internal static int PooledScratchAreas => Scratch.Count;
+
+    private static uint[] RentScratch(int length) =>
+        Scratch.TryTake(out var pooled) && pooled.Length == length ? pooled : GC.AllocateUninitializedArray<uint>(length);
+
+    private static void ReturnScratch(uint[] v)
+    {
+        // Areas of other sizes (other parameters than the passwords') are rare and not kept.
+        if (v.Length == 32 * 8 * 16384 && Scratch.Count < Concurrency)
+        {
+            Scratch.Add(v);
         }
     }
 

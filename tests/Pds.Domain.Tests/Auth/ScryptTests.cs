@@ -84,4 +84,26 @@ public sealed class ScryptTests
         Assert.All(outputs, o => Assert.Equal(expected, o));
         Assert.InRange(Scrypt.PeakConcurrency, 1, Scrypt.Concurrency);
     }
+
+    [Fact]
+    public void DeriveKey_PasswordParametersFromManyThreads_KeepsAtMostOneScratchAreaPerSlot()
+    {
+        // At the parameters passwords use (16 MiB of scratch each), areas are reused, not
+        // allocated per hash, and no more are kept than derivations may run at once.
+        var password = Encoding.ASCII.GetBytes("pleaseletmein");
+        var salt = Encoding.ASCII.GetBytes("SodiumChloride");
+        var expected = Convert.FromHexString("7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887");
+        var outputs = new byte[Scrypt.Concurrency * 3][];
+        var threads = Enumerable.Range(0, outputs.Length).Select(i => new Thread(() =>
+        {
+            var output = new byte[64];
+            Scrypt.DeriveKey(password, salt, 16384, 8, 1, output);
+            outputs[i] = output;
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.All(outputs, o => Assert.Equal(expected, o));
+        Assert.InRange(Scrypt.PooledScratchAreas, 1, Scrypt.Concurrency);
+    }
 }
