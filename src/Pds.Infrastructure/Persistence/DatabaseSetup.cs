@@ -33,7 +33,25 @@ public static class DatabaseSetup
     public static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.UseNpgsql(connectionString, o => o.MigrationsHistoryTable("ef_migrations_history"));
+        builder.UseNpgsql(WithAutoPrepare(connectionString), o => o.MigrationsHistoryTable("ef_migrations_history"));
+    }
+
+    /// <summary>
+    /// Unless the operator chose otherwise, statements run twice on a connection are prepared on the
+    /// server: the hot write and read statements then skip parsing and planning on every execution.
+    /// </summary>
+    public static string WithAutoPrepare(string connectionString)
+    {
+        var csb = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        var chosen = connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
+            || connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase);
+        if (!chosen)
+        {
+            csb.MaxAutoPrepare = 256;
+            csb.AutoPrepareMinUsages = 2;
+        }
+
+        return csb.ConnectionString;
     }
 
     public static DbContextOptions<SqlitePdsDbContext> SqliteOptions(string connectionString)
