@@ -45,6 +45,7 @@ public static class DependencyInjection
         services.AddScoped<IdentityLookup>();
         services.AddScoped<PlcIdentity>();
         services.AddSingleton<RepoSigningKeyCache>();
+        services.AddSingleton<RepoBlockCache>();
         services.AddScoped<Proxy.ServiceProxyResolver>();
         services.AddScoped<Proxy.ProxyServiceAuth>();
         services.AddScoped<Proxy.ReadAfterWrite>();

@@ -14,13 +14,14 @@ namespace Pds.Application.Repo;
 /// updates the MST, stores the new blocks and drops the unreferenced ones, updates the record
 /// index, signs the commit, moves the repository head and appends the <c>#commit</c> event.
 /// </summary>
-public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequencer sequencer, RepoSigningKeyCache keyCache, IBlobStore blobs, TimeProvider clock)
+public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequencer sequencer, RepoSigningKeyCache keyCache, RepoBlockCache blockCache, IBlobStore blobs, TimeProvider clock)
 {
     public async Task<CommitData> ApplyWritesAsync(string did, IReadOnlyList<PreparedWrite> prepared, string? swapCommit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         var writes = prepared.Select(p => p.Write).ToList();
         var orphans = new List<string>();
+        ActorBlockSource? source = null;
         var data = await actors.TransactAsync(
             did,
             async (repo, ct) =>
@@ -32,7 +33,7 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequ
                     throw new XrpcException(400, "InvalidSwap", $"Commit was at {root.Cid}");
                 }
 
-                var source = new ActorBlockSource(repo);
+                source = new ActorBlockSource(repo, blockCache);
                 var headBytes = await source.GetBlockAsync(Cid.Parse(root.Cid), ct).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"The head commit of {did} is missing.");
                 var current = Commit.Decode(headBytes);
@@ -54,11 +55,12 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequ
                 }
 
                 var rev = data.Rev.ToString();
-                await repo.PutBlocksAsync(data.NewBlocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value)), rev, ct).ConfigureAwait(false);
+                var puts = new List<RecordPut>(prepared.Count);
+                var deletes = new List<(string Collection, string Rkey)>();
                 foreach (var write in prepared)
                 {
                     var uri = write.Uri.ToString();
-                    var blobCids = write.Blobs.Select(b => b.Ref.ToString()).Distinct().ToList();
+                    var blobCids = write.Blobs.Count == 0 ? [] : write.Blobs.Select(b => b.Ref.ToString()).Distinct().ToList();
                     if (write.Write is RepoUpdate or RepoDelete)
                     {
                         orphans.AddRange(await repo.DissociateBlobsAsync(uri, blobCids, ct).ConfigureAwait(false));
@@ -72,35 +74,50 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequ
                     switch (write.Write)
                     {
                         case RepoCreate create:
-                            await repo.PutRecordAsync(create.Collection.ToString(), create.Rkey.ToString(), create.UriFor(data.Did).ToString(), create.Cid.ToString(), rev, ct).ConfigureAwait(false);
+                            puts.Add(new RecordPut(create.Collection.ToString(), create.Rkey.ToString(), uri, create.Cid.ToString()));
                             break;
                         case RepoUpdate update:
-                            await repo.PutRecordAsync(update.Collection.ToString(), update.Rkey.ToString(), update.UriFor(data.Did).ToString(), update.Cid.ToString(), rev, ct).ConfigureAwait(false);
+                            puts.Add(new RecordPut(update.Collection.ToString(), update.Rkey.ToString(), uri, update.Cid.ToString()));
                             break;
                         case RepoDelete delete:
-                            await repo.DeleteRecordAsync(delete.Collection.ToString(), delete.Rkey.ToString(), ct).ConfigureAwait(false);
+                            deletes.Add((delete.Collection.ToString(), delete.Rkey.ToString()));
                             break;
                     }
                 }
 
                 // Old MST nodes go; a released record block goes only if no other record has the same content.
-                var unused = data.RemovedNodeCids.Select(c => c.ToString()).ToList();
-                foreach (var released in data.ReleasedRecordCids.Distinct())
-                {
-                    var cid = released.ToString();
-                    if (!data.NewBlocks.Contains(released) && !await repo.IsRecordCidReferencedAsync(cid, ct).ConfigureAwait(false))
-                    {
-                        unused.Add(cid);
-                    }
-                }
-
-                await repo.DeleteBlocksAsync(unused, ct).ConfigureAwait(false);
-                await repo.SetRootAsync(data.Cid.ToString(), rev, ct).ConfigureAwait(false);
+                var released = data.ReleasedRecordCids.Distinct().Where(c => !data.NewBlocks.Contains(c)).Select(c => c.ToString()).ToList();
+                await repo.ApplyCommitAsync(
+                    new RepoCommitChanges(
+                        data.Cid.ToString(),
+                        rev,
+                        data.NewBlocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value)).ToList(),
+                        puts,
+                        deletes,
+                        data.RemovedNodeCids.Select(c => c.ToString()).ToList(),
+                        released),
+                    ct).ConfigureAwait(false);
                 // The event's blobs field is deprecated in sync 1.1 and always empty.
                 await sequencer.AppendAsync(CommitEvent.FromCommitData(data, [], clock.GetUtcNow()), ct).ConfigureAwait(false);
                 return data;
             },
             cancellationToken).ConfigureAwait(false);
+
+        // Committed: the next write of this repository finds its head commit and tree nodes in memory.
+        // Record blocks are left out (a tree walk never reads them).
+        foreach (var (cid, bytes) in source!.Loaded)
+        {
+            blockCache.Set(did, cid, bytes);
+        }
+
+        var records = writes.OfType<RepoCreate>().Select(w => w.Cid).Concat(writes.OfType<RepoUpdate>().Select(w => w.Cid)).ToHashSet();
+        foreach (var (cid, bytes) in data.NewBlocks)
+        {
+            if (!records.Contains(cid))
+            {
+                blockCache.Set(did, cid, bytes);
+            }
+        }
 
         // Blobs no record references any more go once the commit that released them is durable.
         foreach (var cid in orphans)

@@ -115,7 +115,32 @@ public interface IActorStoreTransaction : IActorStoreReader
 
     /// <summary>Moves the repository head to a new commit.</summary>
     Task SetRootAsync(string cid, string rev, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores one commit's changes to the repository (blocks, record index, head) in as few
+    /// statements as the database allows, inside the open transaction. The repository must exist.
+    /// </summary>
+    Task ApplyCommitAsync(RepoCommitChanges changes, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What one commit changes in a repository's tables.</summary>
+/// <param name="RootCid">The new head commit.</param>
+/// <param name="Rev">The new revision; new blocks and records carry it.</param>
+/// <param name="NewBlocks">Blocks to store; ones the repository already holds are left alone (content-addressed).</param>
+/// <param name="PutRecords">Records created or updated (a record's takedown survives an update).</param>
+/// <param name="DeletedRecords">Records removed, by collection and record key.</param>
+/// <param name="RemovedBlocks">Blocks to remove (MST nodes the new tree no longer uses).</param>
+/// <param name="ReleasedRecordBlocks">Record blocks to remove unless a record still points at them after this commit.</param>
+public sealed record RepoCommitChanges(
+    string RootCid,
+    string Rev,
+    IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>> NewBlocks,
+    IReadOnlyList<RecordPut> PutRecords,
+    IReadOnlyList<(string Collection, string Rkey)> DeletedRecords,
+    IReadOnlyList<string> RemovedBlocks,
+    IReadOnlyList<string> ReleasedRecordBlocks);
+
+public sealed record RecordPut(string Collection, string Rkey, string Uri, string Cid);
 
 /// <param name="ExpectedBlobs">Distinct blobs the records reference.</param>
 /// <param name="ImportedBlobs">Of those, the blobs actually stored.</param>

@@ -78,7 +78,7 @@ public sealed class DeleteAccountHandler(
 /// Deletes an account and all its data in one transaction, removes its earlier firehose events and
 /// announces <c>#account</c> with status <c>deleted</c> (the owner's deleteAccount and the admin's).
 /// </summary>
-public sealed class AccountRemover(IAccountStore accounts, IUnitOfWork unitOfWork, ISequencer sequencer, RepoSigningKeyCache keyCache, TimeProvider clock)
+public sealed class AccountRemover(IAccountStore accounts, IUnitOfWork unitOfWork, ISequencer sequencer, RepoSigningKeyCache keyCache, RepoBlockCache blockCache, TimeProvider clock)
 {
     public async Task RemoveAsync(string did, CancellationToken cancellationToken)
     {
@@ -92,5 +92,6 @@ public sealed class AccountRemover(IAccountStore accounts, IUnitOfWork unitOfWor
             },
             cancellationToken).ConfigureAwait(false);
         keyCache.Forget(did);
+        blockCache.Forget(did);
     }
 }

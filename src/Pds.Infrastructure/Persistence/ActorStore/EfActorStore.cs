@@ -495,5 +495,54 @@ public sealed class EfActorStore : IActorStore
                 row.IndexedAt = DateTime.UtcNow;
             }
         }
+
+        public async Task ApplyCommitAsync(RepoCommitChanges changes, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(changes);
+            var batch = new SqlBatch();
+            var d = batch.Param(did);
+            var rev = batch.Param(changes.Rev);
+            var now = batch.Param(DateTime.UtcNow);
+            foreach (var cid in changes.RemovedBlocks)
+            {
+                batch.Add($"DELETE FROM \"repo_block\" WHERE \"did\" = {d} AND \"cid\" = {batch.Param(cid)}");
+            }
+
+            foreach (var put in changes.PutRecords)
+            {
+                batch.Add(
+                    "INSERT INTO \"record\" (\"did\", \"collection\", \"rkey\", \"uri\", \"cid\", \"repo_rev\", \"indexed_at\") " +
+                    $"VALUES ({d}, {batch.Param(put.Collection)}, {batch.Param(put.Rkey)}, {batch.Param(put.Uri)}, {batch.Param(put.Cid)}, {rev}, {now}) " +
+                    "ON CONFLICT (\"did\", \"collection\", \"rkey\") DO UPDATE SET \"cid\" = excluded.\"cid\", \"repo_rev\" = excluded.\"repo_rev\", \"indexed_at\" = excluded.\"indexed_at\"");
+            }
+
+            foreach (var (collection, rkey) in changes.DeletedRecords)
+            {
+                batch.Add($"DELETE FROM \"record\" WHERE \"did\" = {d} AND \"collection\" = {batch.Param(collection)} AND \"rkey\" = {batch.Param(rkey)}");
+            }
+
+            // After the record changes above, so a record block still in use by another record stays.
+            foreach (var cid in changes.ReleasedRecordBlocks)
+            {
+                var c = batch.Param(cid);
+                batch.Add(
+                    $"DELETE FROM \"repo_block\" WHERE \"did\" = {d} AND \"cid\" = {c} " +
+                    $"AND NOT EXISTS (SELECT 1 FROM \"record\" WHERE \"did\" = {d} AND \"cid\" = {c})");
+            }
+
+            foreach (var (cid, bytes) in changes.NewBlocks)
+            {
+                batch.Add(
+                    "INSERT INTO \"repo_block\" (\"did\", \"cid\", \"repo_rev\", \"size\", \"content\") " +
+                    $"VALUES ({d}, {batch.Param(cid)}, {rev}, {batch.Param(bytes.Length)}, {batch.Bytes(bytes)}) ON CONFLICT DO NOTHING");
+            }
+
+            batch.Add($"UPDATE \"repo_root\" SET \"cid\" = {batch.Param(changes.RootCid)}, \"rev\" = {rev}, \"indexed_at\" = {now} WHERE \"did\" = {d}");
+            var affected = await batch.ExecuteNonQueryAsync(context, cancellationToken).ConfigureAwait(false);
+            if (affected == 0)
+            {
+                throw new InvalidOperationException($"The repository of {did} does not exist.");
+            }
+        }
     }
 }

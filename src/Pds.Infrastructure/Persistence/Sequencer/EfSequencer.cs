@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
-using Pds.Infrastructure.Persistence.Rows;
 
 namespace Pds.Infrastructure.Persistence.Sequencer;
 
@@ -29,30 +28,29 @@ public sealed class EfSequencer : ISequencer
             throw new InvalidOperationException("Sequencer events must be appended inside the write transaction of the change they record.");
         }
 
-        var context = _database.Context;
-        await context.SequencerCounter
-            .Where(c => c.Id == 1)
-            .ExecuteUpdateAsync(u => u.SetProperty(c => c.Value, c => c.Value + 1), cancellationToken)
-            .ConfigureAwait(false);
-        var seq = await context.SequencerCounter
-            .Where(c => c.Id == 1)
-            .Select(c => c.Value)
-            .SingleAsync(cancellationToken)
-            .ConfigureAwait(false);
-
-        context.SequencedEvents.Add(new SequencedEventRow
-        {
-            Seq = seq,
-            Did = did,
-            EventType = eventType,
-            Event = eventBytes.ToArray(),
-            SequencedAt = DateTime.UtcNow,
-        });
-        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        // One command: the counter increment (its row lock is held until this transaction ends)
+        // and the event insert; on PostgreSQL one statement plus the notification, one round trip.
+        var batch = new SqlBatch();
+        var row = $"{batch.Param(did)}, {batch.Param(eventType)}, {batch.Bytes(eventBytes)}, {batch.Param(DateTime.UtcNow)}, {batch.Param(false)}";
+        long seq;
         if (_database.Provider == DatabaseProvider.Postgres)
         {
+            batch.Add(
+                "WITH \"c\" AS (UPDATE \"sequencer_counter\" SET \"value\" = \"value\" + 1 WHERE \"id\" = 1 RETURNING \"value\") " +
+                "INSERT INTO \"sequenced_event\" (\"seq\", \"did\", \"event_type\", \"event\", \"sequenced_at\", \"invalidated\") " +
+                $"SELECT \"value\", {row} FROM \"c\" RETURNING \"seq\"");
             // Delivered when the transaction commits, to every server process listening.
-            await context.Database.ExecuteSqlRawAsync("SELECT pg_notify('pds_sequencer', '')", cancellationToken).ConfigureAwait(false);
+            batch.Add("SELECT pg_notify('pds_sequencer', '')");
+            seq = Convert.ToInt64(await batch.ExecuteScalarAsync(_database.Context, cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            // SQLite runs the statements in order; the insert reads the value the update just wrote.
+            batch.Add("UPDATE \"sequencer_counter\" SET \"value\" = \"value\" + 1 WHERE \"id\" = 1");
+            batch.Add(
+                "INSERT INTO \"sequenced_event\" (\"seq\", \"did\", \"event_type\", \"event\", \"sequenced_at\", \"invalidated\") " +
+                $"SELECT \"value\", {row} FROM \"sequencer_counter\" WHERE \"id\" = 1 RETURNING \"seq\"");
+            seq = Convert.ToInt64(await batch.ExecuteScalarAsync(_database.Context, cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }
 
         _database.EventsAppended = true;

@@ -1,0 +1,83 @@
+using System.Data.Common;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Pds.Infrastructure.Persistence;
+
+/// <summary>
+/// Several SQL statements sent as one command inside the context's open transaction: one round
+/// trip on PostgreSQL (Npgsql sends the statements as one batch, and each distinct statement text
+/// is prepared once per connection), one call on SQLite. Statements use portable SQL only (quoted
+/// snake_case names, <c>ON CONFLICT</c>, <c>RETURNING</c>).
+/// </summary>
+internal sealed class SqlBatch
+{
+    private readonly StringBuilder _sql = new();
+    private readonly List<object> _values = [];
+
+    public bool IsEmpty => _sql.Length == 0;
+
+    /// <summary>Adds a parameter and returns its placeholder.</summary>
+    public string Param(object value)
+    {
+        var name = "@p" + _values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _values.Add(value);
+        return name;
+    }
+
+    /// <summary>A byte parameter, without copying when the memory is a whole array.</summary>
+    public string Bytes(ReadOnlyMemory<byte> bytes) =>
+        Param((object)(MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : bytes.ToArray()));
+
+    public SqlBatch Add(string statement)
+    {
+        _sql.Append(statement).Append(";\n");
+        return this;
+    }
+
+    public async Task<int> ExecuteNonQueryAsync(PdsDbContext context, CancellationToken cancellationToken)
+    {
+        if (IsEmpty)
+        {
+            return 0;
+        }
+
+        var command = Create(context);
+        await using (command.ConfigureAwait(false))
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs the statements and returns the first column of the first row of the first result.</summary>
+    public async Task<object?> ExecuteScalarAsync(PdsDbContext context, CancellationToken cancellationToken)
+    {
+        var command = Create(context);
+        await using (command.ConfigureAwait(false))
+        {
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private DbCommand Create(PdsDbContext context)
+    {
+        var transaction = context.Database.CurrentTransaction
+            ?? throw new InvalidOperationException("SQL batches run inside the open write transaction.");
+        var command = context.Database.GetDbConnection().CreateCommand();
+        command.Transaction = transaction.GetDbTransaction();
+        command.CommandText = _sql.ToString();
+        for (var i = 0; i < _values.Count; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            parameter.Value = _values[i];
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+}

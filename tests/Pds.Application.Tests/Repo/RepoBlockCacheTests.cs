@@ -1,0 +1,55 @@
+using Pds.Application.Repo;
+using Pds.Domain.Data;
+
+namespace Pds.Application.Tests.Repo;
+
+public sealed class RepoBlockCacheTests
+{
+    private static (Cid Cid, byte[] Bytes) Block(int n, int size = 10)
+    {
+        var bytes = new byte[size];
+        BitConverter.TryWriteBytes(bytes, n);
+        return (Cid.ForDagCbor(bytes), bytes);
+    }
+
+    [Fact]
+    public void TryGet_OtherDid_Misses()
+    {
+        var cache = new RepoBlockCache();
+        var (cid, bytes) = Block(1);
+        cache.Set("did:plc:a", cid, bytes);
+
+        Assert.True(cache.TryGet("did:plc:a", cid, out var hit));
+        Assert.Equal(bytes, hit.ToArray());
+        Assert.False(cache.TryGet("did:plc:b", cid, out _));
+    }
+
+    [Fact]
+    public void Set_BeyondCapacity_StaysBounded()
+    {
+        var cache = new RepoBlockCache(1000);
+        for (var i = 0; i < 500; i++)
+        {
+            var (cid, bytes) = Block(i, 100);
+            cache.Set("did:plc:a", cid, bytes);
+        }
+
+        Assert.True(cache.Size <= 1100);
+        var (last, _) = Block(499, 100);
+        Assert.True(cache.TryGet("did:plc:a", last, out _));
+    }
+
+    [Fact]
+    public void Forget_RemovesOnlyThatDid()
+    {
+        var cache = new RepoBlockCache();
+        var (cid, bytes) = Block(1);
+        cache.Set("did:plc:a", cid, bytes);
+        cache.Set("did:plc:b", cid, bytes);
+
+        cache.Forget("did:plc:a");
+
+        Assert.False(cache.TryGet("did:plc:a", cid, out _));
+        Assert.True(cache.TryGet("did:plc:b", cid, out _));
+    }
+}
