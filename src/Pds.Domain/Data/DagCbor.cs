@@ -96,12 +96,19 @@ public static class DagCbor
 
     /// <summary>Decodes one canonical DAG-CBOR value that must span all of <paramref name="data"/>.</summary>
     /// <exception cref="DataModelException">Malformed, non-canonical, or outside the atproto data model.</exception>
-    public static LexValue Decode(ReadOnlyMemory<byte> data, int maxDepth = DefaultMaxDepth)
+    public static LexValue Decode(ReadOnlyMemory<byte> data, int maxDepth = DefaultMaxDepth) =>
+        ReadWhole(data, maxDepth, static (reader, depth) => Read(reader, depth));
+
+    /// <summary>
+    /// Reads one value that must span all of <paramref name="data"/> under the strict rules, with
+    /// the reader's own errors reported as <see cref="DataModelException"/>.
+    /// </summary>
+    internal static T ReadWhole<TState, T>(ReadOnlyMemory<byte> data, TState state, Func<CborReader, TState, T> read)
     {
         var reader = new CborReader(data, Mode, allowMultipleRootLevelValues: false);
         try
         {
-            var value = Read(reader, maxDepth);
+            var value = read(reader, state);
             if (reader.BytesRemaining != 0)
             {
                 throw new DataModelException("trailing bytes after the CBOR value");
@@ -152,27 +159,8 @@ public static class DagCbor
         switch (reader.PeekState())
         {
             case CborReaderState.UnsignedInteger:
-            {
-                var u = reader.ReadUInt64();
-                if (u > long.MaxValue)
-                {
-                    throw new DataModelException("integer out of 64-bit signed range");
-                }
-
-                return new LexInteger((long)u);
-            }
-
             case CborReaderState.NegativeInteger:
-            {
-                // -1 - n; must fit in a signed 64-bit integer.
-                var n = reader.ReadCborNegativeIntegerRepresentation();
-                if (n > long.MaxValue)
-                {
-                    throw new DataModelException("integer out of 64-bit signed range");
-                }
-
-                return new LexInteger(-1 - (long)n);
-            }
+                return new LexInteger(ReadInteger(reader));
 
             case CborReaderState.TextString:
                 return new LexString(reader.ReadTextString());
@@ -240,6 +228,20 @@ public static class DagCbor
             default:
                 throw new DataModelException($"CBOR item not allowed in the atproto data model ({reader.PeekState()})");
         }
+    }
+
+    /// <summary>Reads an integer (the reader is at an unsigned or negative one); it must fit in a signed 64-bit integer.</summary>
+    internal static long ReadInteger(CborReader reader)
+    {
+        if (reader.PeekState() == CborReaderState.UnsignedInteger)
+        {
+            var u = reader.ReadUInt64();
+            return u <= long.MaxValue ? (long)u : throw new DataModelException("integer out of 64-bit signed range");
+        }
+
+        // -1 - n
+        var n = reader.ReadCborNegativeIntegerRepresentation();
+        return n <= long.MaxValue ? -1 - (long)n : throw new DataModelException("integer out of 64-bit signed range");
     }
 
     /// <summary>Reads a tag-42 CID link (after checking the tag) from the reader.</summary>

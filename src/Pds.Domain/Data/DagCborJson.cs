@@ -17,23 +17,11 @@ public static class DagCborJson
     public static void Write(Utf8JsonWriter writer, ReadOnlyMemory<byte> data, int maxDepth = DagCbor.DefaultMaxDepth)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var reader = new CborReader(data, DagCbor.Mode, allowMultipleRootLevelValues: false);
-        try
+        DagCbor.ReadWhole(data, (writer, maxDepth), static (reader, state) =>
         {
-            WriteValue(reader, writer, maxDepth);
-            if (reader.BytesRemaining != 0)
-            {
-                throw new DataModelException("trailing bytes after the CBOR value");
-            }
-        }
-        catch (CborContentException e)
-        {
-            throw new DataModelException($"invalid DAG-CBOR: {e.Message}", e);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new DataModelException($"invalid DAG-CBOR: {e.Message}", e);
-        }
+            WriteValue(reader, state.writer, state.maxDepth);
+            return true;
+        });
     }
 
     private static void WriteValue(CborReader reader, Utf8JsonWriter writer, int depthRemaining)
@@ -46,28 +34,9 @@ public static class DagCborJson
         switch (reader.PeekState())
         {
             case CborReaderState.UnsignedInteger:
-            {
-                var u = reader.ReadUInt64();
-                if (u > long.MaxValue)
-                {
-                    throw new DataModelException("integer out of 64-bit signed range");
-                }
-
-                writer.WriteNumberValue((long)u);
-                break;
-            }
-
             case CborReaderState.NegativeInteger:
-            {
-                var n = reader.ReadCborNegativeIntegerRepresentation();
-                if (n > long.MaxValue)
-                {
-                    throw new DataModelException("integer out of 64-bit signed range");
-                }
-
-                writer.WriteNumberValue(-1 - (long)n);
+                writer.WriteNumberValue(DagCbor.ReadInteger(reader));
                 break;
-            }
 
             case CborReaderState.TextString:
                 writer.WriteStringValue(reader.ReadDefiniteLengthTextStringBytes().Span);
