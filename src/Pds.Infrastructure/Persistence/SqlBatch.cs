@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Pds.Infrastructure.Persistence;
 
@@ -65,17 +64,15 @@ internal sealed class SqlBatch
 
     private DbCommand Create(PdsDbContext context)
     {
-        var transaction = context.Database.CurrentTransaction
-            ?? throw new InvalidOperationException("SQL batches run inside the open write transaction.");
-        var command = context.Database.GetDbConnection().CreateCommand();
-        command.Transaction = transaction.GetDbTransaction();
-        command.CommandText = _sql.ToString();
+        if (context.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("SQL batches run inside the open write transaction.");
+        }
+
+        var command = ContextCommand.Create(context, _sql.ToString());
         for (var i = 0; i < _values.Count; i++)
         {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            parameter.Value = _values[i];
-            command.Parameters.Add(parameter);
+            ContextCommand.AddParameter(command, "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), _values[i]);
         }
 
         return command;

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Pds.Application.Common.Abstractions;
 using Pds.Infrastructure.Persistence.Rows;
 
@@ -193,24 +192,14 @@ public sealed class EfActorStore : IActorStore
         /// <summary>A command on the context's connection (and its transaction, if one is open), with <c>@did</c> bound.</summary>
         private System.Data.Common.DbCommand Command(string sql, params (string Name, object Value)[] parameters)
         {
-            var command = context.Database.GetDbConnection().CreateCommand();
-            command.CommandText = sql;
-            command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
-            Add(command, "@did", did);
+            var command = ContextCommand.Create(context, sql);
+            ContextCommand.AddParameter(command, "@did", did);
             foreach (var (name, value) in parameters)
             {
-                Add(command, name, value);
+                ContextCommand.AddParameter(command, name, value);
             }
 
             return command;
-
-            static void Add(System.Data.Common.DbCommand command, string name, object value)
-            {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
-                parameter.Value = value;
-                command.Parameters.Add(parameter);
-            }
         }
 
         public async Task<BlobInfo?> GetBlobAsync(string cid, CancellationToken cancellationToken = default) =>
@@ -343,24 +332,17 @@ public sealed class EfActorStore : IActorStore
             var command = sinceRev is null
                 ? Command("SELECT cid, content FROM repo_block WHERE did = @did")
                 : Command("SELECT cid, content FROM repo_block WHERE did = @did AND repo_rev > @since", ("@since", sinceRev));
-            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            try
+            // The connection is open: ReadAsync holds it open for the read, TransactAsync for its transaction.
+            await using (command.ConfigureAwait(false))
             {
-                await using (command.ConfigureAwait(false))
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
                 {
-                    var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    await using (reader.ConfigureAwait(false))
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                        {
-                            yield return (reader.GetString(0), reader.GetFieldValue<byte[]>(1));
-                        }
+                        yield return (reader.GetString(0), reader.GetFieldValue<byte[]>(1));
                     }
                 }
-            }
-            finally
-            {
-                await context.Database.CloseConnectionAsync().ConfigureAwait(false);
             }
         }
 

@@ -32,7 +32,6 @@ public sealed class EfSequencer : ISequencer
         // and the event insert; on PostgreSQL one statement plus the notification, one round trip.
         var batch = new SqlBatch();
         var row = $"{batch.Param(did)}, {batch.Param(eventType)}, {batch.Bytes(eventBytes)}, {batch.Param(DateTime.UtcNow)}, {batch.Param(false)}";
-        long seq;
         if (_database.Provider == DatabaseProvider.Postgres)
         {
             batch.Add(
@@ -41,7 +40,6 @@ public sealed class EfSequencer : ISequencer
                 $"SELECT \"value\", {row} FROM \"c\" RETURNING \"seq\"");
             // Delivered when the transaction commits, to every server process listening.
             batch.Add("SELECT pg_notify('pds_sequencer', '')");
-            seq = Convert.ToInt64(await batch.ExecuteScalarAsync(_database.Context, cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }
         else
         {
@@ -50,8 +48,9 @@ public sealed class EfSequencer : ISequencer
             batch.Add(
                 "INSERT INTO \"sequenced_event\" (\"seq\", \"did\", \"event_type\", \"event\", \"sequenced_at\", \"invalidated\") " +
                 $"SELECT \"value\", {row} FROM \"sequencer_counter\" WHERE \"id\" = 1 RETURNING \"seq\"");
-            seq = Convert.ToInt64(await batch.ExecuteScalarAsync(_database.Context, cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }
+
+        var seq = Convert.ToInt64(await batch.ExecuteScalarAsync(_database.Context, cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
 
         _database.EventsAppended = true;
         return seq;
