@@ -12,8 +12,6 @@ namespace Pds.Application.Repo;
 public sealed class RecordValue(byte[] block)
 {
     public byte[] Block { get; } = block;
-
-    public LexValue Decode() => DagCbor.Decode(Block);
 }
 
 public sealed class RecordValueJsonConverter : JsonConverter<RecordValue>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Errors;
 using Pds.Domain.Data;
@@ -64,14 +63,6 @@ public sealed class RepoAccess(IAccountStore accounts, IRequestContext request)
                 throw AuthCredentials.MissingScope(Pds.Domain.OAuth.ScopePermissions.RepoScope(collection, action));
             }
         }
-    }
-
-    /// <summary>A stored record block as the JSON the API returns.</summary>
-    public static JsonElement RecordJson(byte[] block)
-    {
-        var bytes = LexJson.ToUtf8Bytes(DagCbor.Decode(block));
-        using var parsed = JsonDocument.Parse(bytes);
-        return parsed.RootElement.Clone();
     }
 
     public static string? StatusName(RecordValidationStatus? status) => status switch

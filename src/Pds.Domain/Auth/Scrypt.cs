@@ -67,7 +67,7 @@ internal static class Scrypt
             CryptographicOperations.ZeroMemory(b);
             CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(v.AsSpan()));
             ReturnScratch(v);
-            CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(xy.AsSpan()));
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(xy.AsSpan()));
             Interlocked.Decrement(ref _running);
             Slots.Release();
         }
@@ -87,7 +87,7 @@ internal static class Scrypt
     private static void ReturnScratch(uint[] v)
     {
         // Areas of other sizes (other parameters than the passwords') are rare and not kept.
-        if (v.Length == 32 * 8 * 16384 && Scratch.Count < Concurrency)
+        if (v.Length == 32 * PasswordHasher.BlockSize * PasswordHasher.CostN && Scratch.Count < Concurrency)
         {
             Scratch.Add(v);
         }
