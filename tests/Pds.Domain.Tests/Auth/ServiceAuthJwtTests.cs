@@ -169,8 +169,9 @@ public sealed class ServiceAuthJwtTests
         var der = new AsnWriter(AsnEncodingRules.DER);
         using (der.PushSequence())
         {
-            der.WriteIntegerUnsigned(signature.AsSpan(0, 32));
-            der.WriteIntegerUnsigned(signature.AsSpan(32));
+            // DER integers are minimal: a half with leading zero bytes (about 1 in 128 signatures) drops them.
+            der.WriteIntegerUnsigned(signature.AsSpan(0, 32).TrimStart((byte)0));
+            der.WriteIntegerUnsigned(signature.AsSpan(32).TrimStart((byte)0));
         }
 
         var derToken = $"{parts[0]}.{parts[1]}.{JwtCraft.B64(der.Encode())}";
