@@ -27,12 +27,6 @@ public interface IActorStoreReader
     /// <summary>Records of <paramref name="collections"/> written in a commit after <paramref name="rev"/>, newest first.</summary>
     Task<IReadOnlyList<RecordInfo>> ListRecordsSinceAsync(string rev, IReadOnlyCollection<string> collections, int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>
-    /// Records of a collection ordered by record key, newest (highest key) first unless
-    /// <paramref name="reverse"/>, starting after <paramref name="cursor"/> (a record key).
-    /// </summary>
-    Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, string? cursor, bool reverse, CancellationToken cancellationToken = default);
-
     /// <summary>The collections that hold at least one record, in order.</summary>
     Task<IReadOnlyList<string>> ListCollectionsAsync(CancellationToken cancellationToken = default);
 
@@ -63,13 +57,11 @@ public interface IActorStoreReader
     Task<StoredRecord?> GetRecordWithBlockAsync(string collection, string rkey, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// As <see cref="ListRecordsAsync(string, int, string?, bool, CancellationToken)"/>, each record
+    /// Records of a collection ordered by record key, newest (highest key) first unless
+    /// <paramref name="reverse"/>, starting after <paramref name="cursor"/> (a record key), each
     /// with its stored block, read in one query (the read path of listRecords).
     /// </summary>
     Task<IReadOnlyList<StoredRecord>> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, CancellationToken cancellationToken = default);
-
-    /// <summary>Whether any record of this repository currently points at <paramref name="cid"/>.</summary>
-    Task<bool> IsRecordCidReferencedAsync(string cid, CancellationToken cancellationToken = default);
 }
 
 public interface IActorStoreTransaction : IActorStoreReader
@@ -79,8 +71,6 @@ public interface IActorStoreTransaction : IActorStoreReader
     /// <summary>Stores blocks this repository does not hold yet (content-addressed: existing ones are left alone).</summary>
     Task PutBlocksAsync(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> blocks, string rev, CancellationToken cancellationToken = default);
 
-    Task DeleteBlocksAsync(IReadOnlyCollection<string> cids, CancellationToken cancellationToken = default);
-
     Task PutRecordAsync(string collection, string rkey, string uri, string cid, string rev, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -88,8 +78,6 @@ public interface IActorStoreTransaction : IActorStoreReader
     /// that <see cref="ClearRepositoryAsync"/> has just emptied (no existing rows are looked up).
     /// </summary>
     Task AddImportedRecordsAsync(IReadOnlyList<ImportedRecord> records, string rev, CancellationToken cancellationToken = default);
-
-    Task<bool> DeleteRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default);
 
     Task PutBlobAsync(BlobInfo blob, CancellationToken cancellationToken = default);
 

@@ -98,24 +98,6 @@ public sealed class EfActorStore : IActorStore
                 .ToListAsync(cancellationToken)
                 .ConfigureAwait(false);
 
-        public async Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, string? cursor, bool reverse, CancellationToken cancellationToken = default)
-        {
-            var query = context.Records.AsNoTracking().Where(r => r.Did == did && r.Collection == collection);
-            if (cursor is not null)
-            {
-                query = reverse
-                    ? query.Where(r => string.Compare(r.Rkey, cursor) > 0)
-                    : query.Where(r => string.Compare(r.Rkey, cursor) < 0);
-            }
-
-            query = reverse ? query.OrderBy(r => r.Rkey) : query.OrderByDescending(r => r.Rkey);
-            return await query
-                .Take(limit)
-                .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt, r.TakedownRef))
-                .ToListAsync(cancellationToken)
-                .ConfigureAwait(false);
-        }
-
         public async Task<IReadOnlyList<string>> ListCollectionsAsync(CancellationToken cancellationToken = default) =>
             await context.Records.AsNoTracking()
                 .Where(r => r.Did == did)
@@ -346,17 +328,6 @@ public sealed class EfActorStore : IActorStore
             }
         }
 
-        public async Task<bool> IsRecordCidReferencedAsync(string cid, CancellationToken cancellationToken = default)
-        {
-            // Pending record changes of this transaction count: flush them before asking the database.
-            if (context.ChangeTracker.HasChanges())
-            {
-                await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return await context.Records.AnyAsync(r => r.Did == did && r.Cid == cid, cancellationToken).ConfigureAwait(false);
-        }
-
         public async Task PutBlocksAsync(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> blocks, string rev, CancellationToken cancellationToken = default)
         {
             var pending = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
@@ -390,17 +361,6 @@ public sealed class EfActorStore : IActorStore
                     context.RepoBlocks.Add(new RepoBlockRow { Did = did, Cid = cid, RepoRev = rev, Size = bytes.Length, Content = bytes.ToArray() });
                 }
             }
-        }
-
-        public async Task DeleteBlocksAsync(IReadOnlyCollection<string> cids, CancellationToken cancellationToken = default)
-        {
-            if (cids.Count == 0)
-            {
-                return;
-            }
-
-            var list = cids.ToList();
-            await context.RepoBlocks.Where(b => b.Did == did && list.Contains(b.Cid)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
         public async Task PutBlockAsync(string cid, ReadOnlyMemory<byte> bytes, string rev, CancellationToken cancellationToken = default)
@@ -452,15 +412,6 @@ public sealed class EfActorStore : IActorStore
             {
                 context.ChangeTracker.AutoDetectChangesEnabled = detect;
             }
-        }
-
-        public async Task<bool> DeleteRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default)
-        {
-            var deleted = await context.Records
-                .Where(r => r.Did == did && r.Collection == collection && r.Rkey == rkey)
-                .ExecuteDeleteAsync(cancellationToken)
-                .ConfigureAwait(false);
-            return deleted > 0;
         }
 
         public async Task SetRootAsync(string cid, string rev, CancellationToken cancellationToken = default)
