@@ -27,10 +27,13 @@ internal sealed class SqlBatch
     }
 
     /// <summary>A byte parameter, without copying when the memory is a whole array.</summary>
-    public string Bytes(ReadOnlyMemory<byte> bytes) =>
-        Param((object)(MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+    public string Bytes(ReadOnlyMemory<byte> bytes) => Param(WholeArray(bytes));
+
+    /// <summary>The memory's array when it spans a whole one, else a copy.</summary>
+    public static byte[] WholeArray(ReadOnlyMemory<byte> bytes) =>
+        MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
-            : bytes.ToArray()));
+            : bytes.ToArray();
 
     public SqlBatch Add(string statement)
     {

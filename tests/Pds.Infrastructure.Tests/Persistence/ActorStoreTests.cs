@@ -98,6 +98,68 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     }
 
     [Fact]
+    public async Task ReplaceRepositoryAsync_ManyRows_OldContentsGoneNewStoredBlobsKept()
+    {
+        var did = NewDid();
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.PutBlockAsync("bafyold", new byte[] { 7 }, "rev1", ct);
+            await tx.PutRecordAsync("app.bsky.feed.post", "old", $"at://{did}/app.bsky.feed.post/old", "bafyold", "rev1", ct);
+            await tx.AssociateBlobsAsync($"at://{did}/app.bsky.feed.post/old", ["bafyblobold"], ct);
+            await tx.PutBlobAsync(new BlobInfo("bafyblobold", "image/png", 3, null, DateTime.UtcNow), ct);
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            return 0;
+        }));
+
+        // More rows than one statement or COPY buffer would hold, with bytes of every value.
+        const int count = 3000;
+        var blocks = Enumerable.Range(0, count).Select(i => KeyValuePair.Create("bafyblock" + i, (ReadOnlyMemory<byte>)new byte[] { (byte)i, (byte)(i >> 8), 0, 255 })).ToList();
+        var records = Enumerable.Range(0, count).Select(i => new ImportedRecord(
+            "app.bsky.feed.post", "r" + i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture), $"at://{did}/app.bsky.feed.post/r{i:D5}", "bafyblock" + i, i % 1000 == 0 ? ["bafyblobnew", "bafyblobold"] : [])).ToList();
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", blocks, records), ct);
+            return 0;
+        }));
+
+        await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
+        {
+            var root = await reader.GetRootAsync(ct);
+            Assert.Equal(("bafycommit2", "rev2"), (root?.Cid, root?.Rev));
+            Assert.Null(await reader.GetBlockAsync("bafyold", ct));
+            Assert.Null(await reader.GetRecordAsync("app.bsky.feed.post", "old", ct));
+            Assert.Equal(new byte[] { 0xB7, 0x0B, 0, 255 }, await reader.GetBlockAsync("bafyblock2999", ct));
+            var record = await reader.GetRecordWithBlockAsync("app.bsky.feed.post", "r01234", ct);
+            Assert.Equal("bafyblock1234", record?.Cid);
+            Assert.Equal(new byte[] { 0xD2, 0x04, 0, 255 }, record?.Block);
+            Assert.Equal("rev2", (await reader.GetRecordAsync("app.bsky.feed.post", "r01234", ct))?.Rev);
+            var stats = await reader.GetStatsAsync(ct);
+            Assert.Equal((count, count), (stats.Blocks, stats.Records));
+
+            // Three records reference each blob; the old blob row survives the replacement and counts as imported.
+            Assert.Equal((2, 1), (stats.ExpectedBlobs, stats.ImportedBlobs));
+            Assert.NotNull(await reader.GetBlobAsync("bafyblobold", ct));
+            var missing = await reader.ListMissingBlobsAsync(null, 10, ct);
+            Assert.Equal(3, missing.Count);
+            Assert.All(missing, m => Assert.Equal("bafyblobnew", m.Cid));
+            return 0;
+        }));
+    }
+
+    [Fact]
+    public async Task ReplaceRepositoryAsync_NoSuchRepository_ThrowsAndStoresNothing()
+    {
+        var did = NewDid();
+        var blocks = new[] { KeyValuePair.Create("bafyblock", (ReadOnlyMemory<byte>)new byte[] { 1 }) };
+        await Assert.ThrowsAsync<InvalidOperationException>(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit", "rev1", blocks, []), ct);
+            return 0;
+        })));
+        Assert.Null(await WithStoreAsync((store, _) => store.ReadAsync(did, (reader, ct) => reader.GetBlockAsync("bafyblock", ct))));
+    }
+
+    [Fact]
     public void ActorLockKey_SameDid_IsStableAndDistinguishesDids()
     {
         Assert.Equal(PdsDatabase.ActorLockKey("did:plc:abc"), PdsDatabase.ActorLockKey("did:plc:abc"));

@@ -68,16 +68,7 @@ public interface IActorStoreTransaction : IActorStoreReader
 {
     Task PutBlockAsync(string cid, ReadOnlyMemory<byte> bytes, string rev, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores blocks this repository does not hold yet (content-addressed: existing ones are left alone).</summary>
-    Task PutBlocksAsync(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> blocks, string rev, CancellationToken cancellationToken = default);
-
     Task PutRecordAsync(string collection, string rkey, string uri, string cid, string rev, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Indexes a whole repository's records and their blob references at once, into a repository
-    /// that <see cref="ClearRepositoryAsync"/> has just emptied (no existing rows are looked up).
-    /// </summary>
-    Task AddImportedRecordsAsync(IReadOnlyList<ImportedRecord> records, string rev, CancellationToken cancellationToken = default);
 
     Task PutBlobAsync(BlobInfo blob, CancellationToken cancellationToken = default);
 
@@ -92,8 +83,12 @@ public interface IActorStoreTransaction : IActorStoreReader
     /// </summary>
     Task<IReadOnlyList<string>> DissociateBlobsAsync(string recordUri, IReadOnlyCollection<string> keep, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes every block, record and record-to-blob reference of the repository (before an import replaces it).</summary>
-    Task ClearRepositoryAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Replaces the whole repository (an import): removes every block, record and record-to-blob
+    /// reference it had, then stores the new blocks, records and blob references in bulk and moves
+    /// the head to the new commit. Stored blobs stay. The repository must exist.
+    /// </summary>
+    Task ReplaceRepositoryAsync(RepoReplacement replacement, CancellationToken cancellationToken = default);
 
     /// <summary>Sets or (with null) clears a record's takedown; false when the repository has no such record.</summary>
     Task<bool> SetRecordTakedownAsync(string collection, string rkey, string? takedownRef, CancellationToken cancellationToken = default);
@@ -128,6 +123,17 @@ public sealed record RepoCommitChanges(
     IReadOnlyList<string> RemovedBlocks,
     IReadOnlyList<string> ReleasedRecordBlocks);
 
+/// <summary>A whole repository, as <see cref="IActorStoreTransaction.ReplaceRepositoryAsync"/> stores it.</summary>
+/// <param name="RootCid">The head commit.</param>
+/// <param name="Rev">The head's revision; every block and record carries it.</param>
+/// <param name="Blocks">Every block of the repository, each CID once.</param>
+/// <param name="Records">Every record, with the blobs it references.</param>
+public sealed record RepoReplacement(
+    string RootCid,
+    string Rev,
+    IReadOnlyCollection<KeyValuePair<string, ReadOnlyMemory<byte>>> Blocks,
+    IReadOnlyList<ImportedRecord> Records);
+
 public sealed record RecordPut(string Collection, string Rkey, string Uri, string Cid);
 
 /// <param name="ExpectedBlobs">Distinct blobs the records reference.</param>
@@ -140,7 +146,8 @@ public sealed record BlobInfo(string Cid, string MimeType, long Size, string? Te
 
 public sealed record RepoRootInfo(string Cid, string Rev, DateTime IndexedAt);
 
-/// <param name="TakedownRef">Set while an admin has taken the record down: repo reads hide it.</param>
+/// <summary>One record of an imported repository.</summary>
+/// <param name="BlobCids">The distinct blobs the record references.</param>
 public sealed record ImportedRecord(string Collection, string Rkey, string Uri, string Cid, IReadOnlyCollection<string> BlobCids);
 
 /// <summary>A record's index entry with its block (null when the repository lacks the block).</summary>

@@ -285,11 +285,53 @@ public sealed class EfActorStore : IActorStore
             return orphans;
         }
 
-        public async Task ClearRepositoryAsync(CancellationToken cancellationToken = default)
+        private static readonly BulkInsert BlockRows = new(
+            "repo_block", ("did", BulkColumnType.Text), ("cid", BulkColumnType.Text), ("repo_rev", BulkColumnType.Text), ("size", BulkColumnType.Integer), ("content", BulkColumnType.Bytes));
+
+        private static readonly BulkInsert RecordRows = new(
+            "record",
+            ("did", BulkColumnType.Text),
+            ("collection", BulkColumnType.Text),
+            ("rkey", BulkColumnType.Text),
+            ("uri", BulkColumnType.Text),
+            ("cid", BulkColumnType.Text),
+            ("repo_rev", BulkColumnType.Text),
+            ("indexed_at", BulkColumnType.Timestamp));
+
+        private static readonly BulkInsert RecordBlobRows = new(
+            "record_blob", ("did", BulkColumnType.Text), ("blob_cid", BulkColumnType.Text), ("record_uri", BulkColumnType.Text));
+
+        public async Task ReplaceRepositoryAsync(RepoReplacement replacement, CancellationToken cancellationToken = default)
         {
-            await context.RecordBlobs.Where(r => r.Did == did).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-            await context.Records.Where(r => r.Did == did).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-            await context.RepoBlocks.Where(r => r.Did == did).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            ArgumentNullException.ThrowIfNull(replacement);
+            var clear = new SqlBatch();
+            var d = clear.Param(did);
+            clear.Add($"DELETE FROM \"record_blob\" WHERE \"did\" = {d}")
+                .Add($"DELETE FROM \"record\" WHERE \"did\" = {d}")
+                .Add($"DELETE FROM \"repo_block\" WHERE \"did\" = {d}");
+            await clear.ExecuteNonQueryAsync(context, cancellationToken).ConfigureAwait(false);
+
+            var rev = replacement.Rev;
+            var now = DateTime.UtcNow;
+            await BlockRows.RunAsync(
+                context,
+                replacement.Blocks.Select(b => new object?[] { did, b.Key, rev, b.Value.Length, SqlBatch.WholeArray(b.Value) }),
+                cancellationToken).ConfigureAwait(false);
+            await RecordRows.RunAsync(
+                context,
+                replacement.Records.Select(r => new object?[] { did, r.Collection, r.Rkey, r.Uri, r.Cid, rev, now }),
+                cancellationToken).ConfigureAwait(false);
+            await RecordBlobRows.RunAsync(
+                context,
+                replacement.Records.SelectMany(r => r.BlobCids.Distinct(StringComparer.Ordinal).Select(cid => new object?[] { did, cid, r.Uri })),
+                cancellationToken).ConfigureAwait(false);
+
+            var root = new SqlBatch();
+            root.Add($"UPDATE \"repo_root\" SET \"cid\" = {root.Param(replacement.RootCid)}, \"rev\" = {root.Param(rev)}, \"indexed_at\" = {root.Param(now)} WHERE \"did\" = {root.Param(did)}");
+            if (await root.ExecuteNonQueryAsync(context, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw new InvalidOperationException($"The repository of {did} does not exist.");
+            }
         }
 
         public async Task<RepoStats> GetStatsAsync(CancellationToken cancellationToken = default)
@@ -328,41 +370,6 @@ public sealed class EfActorStore : IActorStore
             }
         }
 
-        public async Task PutBlocksAsync(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> blocks, string rev, CancellationToken cancellationToken = default)
-        {
-            var pending = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
-            foreach (var (cid, bytes) in blocks)
-            {
-                pending.TryAdd(cid, bytes);
-            }
-
-            if (pending.Count == 0)
-            {
-                return;
-            }
-
-            var keys = pending.Keys.ToList();
-            var existing = await context.RepoBlocks.AsNoTracking()
-                .Where(b => b.Did == did && keys.Contains(b.Cid))
-                .Select(b => b.Cid)
-                .ToListAsync(cancellationToken)
-                .ConfigureAwait(false);
-            foreach (var cid in existing)
-            {
-                pending.Remove(cid);
-            }
-
-            // Blocks already added in this transaction (looked up once, not per block: imports add thousands).
-            var tracked = context.RepoBlocks.Local.Where(b => b.Did == did).Select(b => b.Cid).ToHashSet(StringComparer.Ordinal);
-            foreach (var (cid, bytes) in pending)
-            {
-                if (tracked.Add(cid))
-                {
-                    context.RepoBlocks.Add(new RepoBlockRow { Did = did, Cid = cid, RepoRev = rev, Size = bytes.Length, Content = bytes.ToArray() });
-                }
-            }
-        }
-
         public async Task PutBlockAsync(string cid, ReadOnlyMemory<byte> bytes, string rev, CancellationToken cancellationToken = default)
         {
             // Blocks are content-addressed: an existing block with this CID already has these bytes.
@@ -390,27 +397,6 @@ public sealed class EfActorStore : IActorStore
                 row.Cid = cid;
                 row.RepoRev = rev;
                 row.IndexedAt = DateTime.UtcNow;
-            }
-        }
-
-        public async Task AddImportedRecordsAsync(IReadOnlyList<ImportedRecord> records, string rev, CancellationToken cancellationToken = default)
-        {
-            ArgumentNullException.ThrowIfNull(records);
-            var now = DateTime.UtcNow;
-            var detect = context.ChangeTracker.AutoDetectChangesEnabled;
-            context.ChangeTracker.AutoDetectChangesEnabled = false;
-            try
-            {
-                context.Records.AddRange(records.Select(r => new RecordRow
-                {
-                    Did = did, Collection = r.Collection, Rkey = r.Rkey, Uri = r.Uri, Cid = r.Cid, RepoRev = rev, IndexedAt = now,
-                }));
-                context.RecordBlobs.AddRange(records.SelectMany(r => r.BlobCids.Distinct().Select(cid => new RecordBlobRow { Did = did, BlobCid = cid, RecordUri = r.Uri })));
-                await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                context.ChangeTracker.AutoDetectChangesEnabled = detect;
             }
         }
 

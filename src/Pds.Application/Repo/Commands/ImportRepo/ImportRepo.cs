@@ -86,8 +86,6 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
             did,
             async (repo, ct) =>
             {
-                await repo.ClearRepositoryAsync(ct).ConfigureAwait(false);
-                await repo.PutBlocksAsync(contents.Blocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value)), rev, ct).ConfigureAwait(false);
                 var imported = records.Select(r =>
                 {
                     var slash = r.Entry.Key.IndexOf('/', StringComparison.Ordinal);
@@ -98,9 +96,8 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                         r.Entry.Value.ToString(),
                         BlobRef.FindAll(r.Record).Select(b => b.Ref.ToString()).Distinct().ToList());
                 }).ToList();
-                await repo.AddImportedRecordsAsync(imported, rev, ct).ConfigureAwait(false);
-
-                await repo.SetRootAsync(contents.CommitCid.ToString(), rev, ct).ConfigureAwait(false);
+                var blocks = contents.Blocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value)).ToList();
+                await repo.ReplaceRepositoryAsync(new RepoReplacement(contents.CommitCid.ToString(), rev, blocks, imported), ct).ConfigureAwait(false);
                 if (account is { IsActive: true })
                 {
                     await sequencer.AppendAsync(SyncEvent.FromCommit(contents.Commit.Did, contents.Commit, clock.GetUtcNow()), ct).ConfigureAwait(false);
