@@ -14,7 +14,7 @@ namespace Pds.Application.Repo;
 /// updates the MST, stores the new blocks and drops the unreferenced ones, updates the record
 /// index, signs the commit, moves the repository head and appends the <c>#commit</c> event.
 /// </summary>
-public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequencer sequencer, RepoSigningKeyCache keyCache, RepoBlockCache blockCache, IBlobStore blobs, TimeProvider clock)
+public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, RepoSigningKeyCache keyCache, RepoBlockCache blockCache, IBlobStore blobs, TimeProvider clock)
 {
     public async Task<CommitData> ApplyWritesAsync(string did, IReadOnlyList<PreparedWrite> prepared, string? swapCommit, CancellationToken cancellationToken)
     {
@@ -95,10 +95,10 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, ISequ
                         puts,
                         deletes,
                         data.RemovedNodeCids.Select(c => c.ToString()).ToList(),
-                        released),
+                        released,
+                        // The event's blobs field is deprecated in sync 1.1 and always empty.
+                        PendingEvent.From(CommitEvent.FromCommitData(data, [], clock.GetUtcNow()))),
                     ct).ConfigureAwait(false);
-                // The event's blobs field is deprecated in sync 1.1 and always empty.
-                await sequencer.AppendAsync(CommitEvent.FromCommitData(data, [], clock.GetUtcNow()), ct).ConfigureAwait(false);
                 return data;
             },
             cancellationToken).ConfigureAwait(false);

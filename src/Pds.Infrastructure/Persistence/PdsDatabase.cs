@@ -33,6 +33,12 @@ public sealed class PdsDatabase : IUnitOfWork
 
     public bool InTransaction => Context.Database.CurrentTransaction is not null;
 
+    /// <summary>
+    /// Counts the write transactions begun and ended on this unit of work: a read cached in this
+    /// scope stays valid only while the count is unchanged.
+    /// </summary>
+    internal long WriteGeneration { get; private set; }
+
     /// <summary>Set by the sequencer when the open transaction appended events; the firehose is woken after commit.</summary>
     internal bool EventsAppended { get; set; }
 
@@ -46,6 +52,7 @@ public sealed class PdsDatabase : IUnitOfWork
 
         using (await _gate.EnterAsync(cancellationToken).ConfigureAwait(false))
         {
+            WriteGeneration++;
             var transaction = await Context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
@@ -67,6 +74,7 @@ public sealed class PdsDatabase : IUnitOfWork
                     // into the next unit of work on this context.
                     Context.ChangeTracker.Clear();
                     EventsAppended = false;
+                    WriteGeneration++;
                 }
             }
         }

@@ -65,6 +65,38 @@ internal sealed class SqlBatch
         }
     }
 
+    /// <summary>
+    /// Runs the statements, reading every result, and says whether the first statement that
+    /// returns columns returned a row.
+    /// </summary>
+    public async Task<bool> ExecuteFirstResultHasRowAsync(PdsDbContext context, CancellationToken cancellationToken)
+    {
+        var command = Create(context);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                bool? first = null;
+                do
+                {
+                    var hasRow = false;
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        hasRow = true;
+                    }
+
+                    if (first is null && reader.FieldCount > 0)
+                    {
+                        first = hasRow;
+                    }
+                }
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+                return first ?? false;
+            }
+        }
+    }
+
     private DbCommand Create(PdsDbContext context)
     {
         if (context.Database.CurrentTransaction is null)

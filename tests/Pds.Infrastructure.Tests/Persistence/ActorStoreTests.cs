@@ -160,6 +160,69 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     }
 
     [Fact]
+    public async Task ApplyCommitAsync_WithEvent_ChangesAndEventStoredTogether()
+    {
+        var did = NewDid();
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            return 0;
+        }));
+
+        var changes = new RepoCommitChanges(
+            "bafycommit2",
+            "rev2",
+            [KeyValuePair.Create("bafynode", (ReadOnlyMemory<byte>)new byte[] { 4, 5 })],
+            [new RecordPut("app.bsky.feed.post", "k1", $"at://{did}/app.bsky.feed.post/k1", "bafyrec")],
+            [],
+            [],
+            [],
+            new PendingEvent("commit", new byte[] { 0xA0 }));
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            // The root read in the lock's round trip (PostgreSQL) is the committed one.
+            Assert.Equal("bafycommit1", (await tx.GetRootAsync(ct))?.Cid);
+            await tx.ApplyCommitAsync(changes, ct);
+            Assert.Equal("bafycommit2", (await tx.GetRootAsync(ct))?.Cid);
+            return 0;
+        }));
+
+        await WithStoreAsync(async (store, sp) =>
+        {
+            var events = (await sp.GetRequiredService<ISequencer>().ReadAfterAsync(0, 100_000)).Where(e => e.Did == did).ToList();
+            var only = Assert.Single(events);
+            Assert.Equal("commit", only.EventType);
+            Assert.Equal(new byte[] { 0xA0 }, only.Event);
+            return await store.ReadAsync(did, async (reader, ct) =>
+            {
+                Assert.Equal(("bafycommit2", "rev2"), ((await reader.GetRootAsync(ct))?.Cid, (await reader.GetRootAsync(ct))?.Rev));
+                Assert.Equal("bafyrec", (await reader.GetRecordAsync("app.bsky.feed.post", "k1", ct))?.Cid);
+                Assert.Equal(new byte[] { 4, 5 }, await reader.GetBlockAsync("bafynode", ct));
+                return 0;
+            });
+        });
+    }
+
+    [Fact]
+    public async Task ApplyCommitAsync_NoSuchRepository_ThrowsAndSequencesNothing()
+    {
+        var did = NewDid();
+        var changes = new RepoCommitChanges("bafycommit", "rev1", [KeyValuePair.Create("bafynode", (ReadOnlyMemory<byte>)new byte[] { 1 })], [], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(changes, ct);
+            return 0;
+        })));
+
+        await WithStoreAsync(async (store, sp) =>
+        {
+            Assert.DoesNotContain(await sp.GetRequiredService<ISequencer>().ReadAfterAsync(0, 100_000), e => e.Did == did);
+            Assert.Null(await store.ReadAsync(did, (reader, ct) => reader.GetBlockAsync("bafynode", ct)));
+            return 0;
+        });
+    }
+
+    [Fact]
     public void ActorLockKey_SameDid_IsStableAndDistinguishesDids()
     {
         Assert.Equal(PdsDatabase.ActorLockKey("did:plc:abc"), PdsDatabase.ActorLockKey("did:plc:abc"));

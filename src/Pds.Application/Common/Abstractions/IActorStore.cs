@@ -114,6 +114,7 @@ public interface IActorStoreTransaction : IActorStoreReader
 /// <param name="DeletedRecords">Records removed, by collection and record key.</param>
 /// <param name="RemovedBlocks">Blocks to remove (MST nodes the new tree no longer uses).</param>
 /// <param name="ReleasedRecordBlocks">Record blocks to remove unless a record still points at them after this commit.</param>
+/// <param name="Event">The commit's firehose event, appended to the sequencer with the changes (as <see cref="ISequencer.AppendAsync"/> would).</param>
 public sealed record RepoCommitChanges(
     string RootCid,
     string Rev,
@@ -121,7 +122,18 @@ public sealed record RepoCommitChanges(
     IReadOnlyList<RecordPut> PutRecords,
     IReadOnlyList<(string Collection, string Rkey)> DeletedRecords,
     IReadOnlyList<string> RemovedBlocks,
-    IReadOnlyList<string> ReleasedRecordBlocks);
+    IReadOnlyList<string> ReleasedRecordBlocks,
+    PendingEvent? Event = null);
+
+/// <summary>A firehose event to sequence: its type without <c>#</c> and its DAG-CBOR payload (without seq).</summary>
+public sealed record PendingEvent(string Type, ReadOnlyMemory<byte> Bytes)
+{
+    public static PendingEvent From(Pds.Domain.Events.RepoEvent repoEvent)
+    {
+        ArgumentNullException.ThrowIfNull(repoEvent);
+        return new PendingEvent(repoEvent.Type.TrimStart('#'), Pds.Domain.Data.DagCbor.Encode(repoEvent.ToPayload()));
+    }
+}
 
 /// <summary>A whole repository, as <see cref="IActorStoreTransaction.ReplaceRepositoryAsync"/> stores it.</summary>
 /// <param name="RootCid">The head commit.</param>

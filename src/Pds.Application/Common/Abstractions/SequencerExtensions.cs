@@ -10,7 +10,7 @@ public static class SequencerExtensions
     {
         ArgumentNullException.ThrowIfNull(sequencer);
         ArgumentNullException.ThrowIfNull(repoEvent);
-        var bytes = DagCbor.Encode(repoEvent.ToPayload());
-        return sequencer.AppendAsync(repoEvent.Did.ToString(), repoEvent.Type.TrimStart('#'), bytes, cancellationToken);
+        var pending = PendingEvent.From(repoEvent);
+        return sequencer.AppendAsync(repoEvent.Did.ToString(), pending.Type, pending.Bytes, cancellationToken);
     }
 }

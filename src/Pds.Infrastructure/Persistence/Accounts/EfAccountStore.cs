@@ -22,8 +22,27 @@ public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
             .Select(a => new AccountInfo(a.Did, a.Handle, a.Email, a.EmailConfirmedAt, a.CreatedAt, a.DeactivatedAt, a.DeleteAfter, a.TakedownRef, a.InvitesDisabled))
             .SingleOrDefault());
 
-    public Task<AccountInfo?> GetByDidAsync(string did, CancellationToken cancellationToken = default) =>
-        ByDid(Context, did, cancellationToken);
+    // The last account looked up by DID in this scope (a request): authentication and the
+    // handler both ask for the caller's account. Kept only outside write transactions and only
+    // until a write transaction begins in this scope.
+    private (string Did, long Generation, AccountInfo? Account)? _lastByDid;
+
+    public async Task<AccountInfo?> GetByDidAsync(string did, CancellationToken cancellationToken = default)
+    {
+        if (database.InTransaction)
+        {
+            return await ByDid(Context, did, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_lastByDid is { } last && last.Did == did && last.Generation == database.WriteGeneration)
+        {
+            return last.Account;
+        }
+
+        var account = await ByDid(Context, did, cancellationToken).ConfigureAwait(false);
+        _lastByDid = (did, database.WriteGeneration, account);
+        return account;
+    }
 
     public Task<AccountInfo?> GetByHandleAsync(string handle, CancellationToken cancellationToken = default) =>
         ByHandle(Context, handle.ToLowerInvariant(), cancellationToken);

@@ -33,7 +33,7 @@ public sealed class EfActorStore : IActorStore
         await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await read(new Actor(_database.Context, did), cancellationToken).ConfigureAwait(false);
+            return await read(new Actor(_database, did), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -48,22 +48,64 @@ public sealed class EfActorStore : IActorStore
         return _database.WriteAsync(
             async ct =>
             {
-                await _database.LockActorAsync(did, ct).ConfigureAwait(false);
-                return await write(new Actor(_database.Context, did), ct).ConfigureAwait(false);
+                var actor = new Actor(_database, did);
+                await actor.LockAsync(ct).ConfigureAwait(false);
+                return await write(actor, ct).ConfigureAwait(false);
             },
             cancellationToken);
     }
 
-    private sealed class Actor(PdsDbContext context, string did) : IActorStoreTransaction
+    private sealed class Actor(PdsDatabase database, string did) : IActorStoreTransaction
     {
+        private readonly PdsDbContext context = database.Context;
+
+        // On PostgreSQL the root is read in the lock's round trip, for the first GetRootAsync of the
+        // transaction (every commit starts with it); any change to the root here drops it.
+        private (bool Read, RepoRootInfo? Root) _lockedRoot;
+
         public string Did => did;
 
-        public async Task<RepoRootInfo?> GetRootAsync(CancellationToken cancellationToken = default) =>
-            await context.RepoRoots.AsNoTracking()
+        /// <summary>Takes the account's write lock (see <see cref="PdsDatabase.LockActorAsync"/>).</summary>
+        public async Task LockAsync(CancellationToken cancellationToken)
+        {
+            if (database.Provider != Application.Common.Configuration.DatabaseProvider.Postgres)
+            {
+                await database.LockActorAsync(did, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var command = Command(
+                "SELECT pg_advisory_xact_lock(@key);\nSELECT cid, rev, indexed_at FROM repo_root WHERE did = @did",
+                ("@key", PdsDatabase.ActorLockKey(did)));
+            await using (command.ConfigureAwait(false))
+            {
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    // The lock's result holds nothing to read; the root follows it.
+                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                    _lockedRoot = (true, await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                        ? new RepoRootInfo(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTime>(2))
+                        : null);
+                }
+            }
+        }
+
+        public async Task<RepoRootInfo?> GetRootAsync(CancellationToken cancellationToken = default)
+        {
+            if (_lockedRoot.Read)
+            {
+                var root = _lockedRoot.Root;
+                _lockedRoot = default;
+                return root;
+            }
+
+            return await context.RepoRoots.AsNoTracking()
                 .Where(r => r.Did == did)
                 .Select(r => new RepoRootInfo(r.Cid, r.Rev, r.IndexedAt))
                 .SingleOrDefaultAsync(cancellationToken)
                 .ConfigureAwait(false);
+        }
 
         public async Task<byte[]?> GetBlockAsync(string cid, CancellationToken cancellationToken = default) =>
             await context.RepoBlocks.AsNoTracking()
@@ -304,6 +346,7 @@ public sealed class EfActorStore : IActorStore
         public async Task ReplaceRepositoryAsync(RepoReplacement replacement, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(replacement);
+            _lockedRoot = default;
             var clear = new SqlBatch();
             var d = clear.Param(did);
             clear.Add($"DELETE FROM \"record_blob\" WHERE \"did\" = {d}")
@@ -402,6 +445,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task SetRootAsync(string cid, string rev, CancellationToken cancellationToken = default)
         {
+            _lockedRoot = default;
             var row = await context.RepoRoots.SingleOrDefaultAsync(r => r.Did == did, cancellationToken).ConfigureAwait(false);
             if (row is null)
             {
@@ -418,10 +462,14 @@ public sealed class EfActorStore : IActorStore
         public async Task ApplyCommitAsync(RepoCommitChanges changes, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(changes);
+            _lockedRoot = default;
             var batch = new SqlBatch();
             var d = batch.Param(did);
             var rev = batch.Param(changes.Rev);
             var now = batch.Param(DateTime.UtcNow);
+
+            // First, so its one returned row says the repository exists.
+            batch.Add($"UPDATE \"repo_root\" SET \"cid\" = {batch.Param(changes.RootCid)}, \"rev\" = {rev}, \"indexed_at\" = {now} WHERE \"did\" = {d} RETURNING \"did\"");
             foreach (var cid in changes.RemovedBlocks)
             {
                 batch.Add($"DELETE FROM \"repo_block\" WHERE \"did\" = {d} AND \"cid\" = {batch.Param(cid)}");
@@ -456,11 +504,19 @@ public sealed class EfActorStore : IActorStore
                     $"VALUES ({d}, {batch.Param(cid)}, {rev}, {batch.Param(bytes.Length)}, {batch.Bytes(bytes)}) ON CONFLICT DO NOTHING");
             }
 
-            batch.Add($"UPDATE \"repo_root\" SET \"cid\" = {batch.Param(changes.RootCid)}, \"rev\" = {rev}, \"indexed_at\" = {now} WHERE \"did\" = {d}");
-            var affected = await batch.ExecuteNonQueryAsync(context, cancellationToken).ConfigureAwait(false);
-            if (affected == 0)
+            if (changes.Event is { } repoEvent)
+            {
+                Sequencer.EfSequencer.AddAppend(batch, database.Provider, did, repoEvent.Type, repoEvent.Bytes);
+            }
+
+            if (!await batch.ExecuteFirstResultHasRowAsync(context, cancellationToken).ConfigureAwait(false))
             {
                 throw new InvalidOperationException($"The repository of {did} does not exist.");
+            }
+
+            if (changes.Event is not null)
+            {
+                database.EventsAppended = true;
             }
         }
     }

@@ -28,11 +28,24 @@ public sealed class EfSequencer : ISequencer
             throw new InvalidOperationException("Sequencer events must be appended inside the write transaction of the change they record.");
         }
 
-        // One command: the counter increment (its row lock is held until this transaction ends)
-        // and the event insert; on PostgreSQL one statement plus the notification, one round trip.
         var batch = new SqlBatch();
+        AddAppend(batch, _database.Provider, did, eventType, eventBytes);
+        var seq = Convert.ToInt64(await batch.ExecuteScalarAsync(_database.Context, cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+
+        _database.EventsAppended = true;
+        return seq;
+    }
+
+    /// <summary>
+    /// Adds the statements that append one event to a batch: the counter increment (its row lock
+    /// is held until the transaction ends) and the event insert, returning the event's number; on
+    /// PostgreSQL one statement plus the notification. The caller sets
+    /// <see cref="PdsDatabase.EventsAppended"/> once the batch has run.
+    /// </summary>
+    internal static void AddAppend(SqlBatch batch, DatabaseProvider provider, string did, string eventType, ReadOnlyMemory<byte> eventBytes)
+    {
         var row = $"{batch.Param(did)}, {batch.Param(eventType)}, {batch.Bytes(eventBytes)}, {batch.Param(DateTime.UtcNow)}, {batch.Param(false)}";
-        if (_database.Provider == DatabaseProvider.Postgres)
+        if (provider == DatabaseProvider.Postgres)
         {
             batch.Add(
                 "WITH \"c\" AS (UPDATE \"sequencer_counter\" SET \"value\" = \"value\" + 1 WHERE \"id\" = 1 RETURNING \"value\") " +
@@ -49,11 +62,6 @@ public sealed class EfSequencer : ISequencer
                 "INSERT INTO \"sequenced_event\" (\"seq\", \"did\", \"event_type\", \"event\", \"sequenced_at\", \"invalidated\") " +
                 $"SELECT \"value\", {row} FROM \"sequencer_counter\" WHERE \"id\" = 1 RETURNING \"seq\"");
         }
-
-        var seq = Convert.ToInt64(await batch.ExecuteScalarAsync(_database.Context, cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-
-        _database.EventsAppended = true;
-        return seq;
     }
 
     public async Task<IReadOnlyList<SequencedEvent>> ReadAfterAsync(long cursor, int limit, CancellationToken cancellationToken = default)
