@@ -1,0 +1,17 @@
+using System.Text.Json;
+
+namespace Pds.Api.Tests;
+
+/// <summary>Runtime settings the server ships in its runtimeconfig.json (docs/PERFORMANCE.md).</summary>
+public sealed class RuntimeConfigTests
+{
+    [Fact]
+    public void ServerRuntimeConfig_ThreadPoolWorkersDoNotSpin()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Pds.Api.runtimeconfig.json");
+        using var config = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
+        Assert.True(properties.GetProperty("System.GC.Server").GetBoolean());
+    }
+}
