@@ -101,6 +101,27 @@ public static class ProcStats
         return result;
     }
 
+    /// <summary>Resets the peak resident set (VmHWM) of <paramref name="pid"/> to its current resident
+    /// set (writing 5 to /proc/pid/clear_refs, Linux 4.0+), so a later VmHWM is the peak since now.
+    /// False where that is not allowed; VmHWM then keeps counting from the process's start.</summary>
+    public static bool ResetPeakRss(int pid)
+    {
+        if (pid <= 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A field of /proc/pid/status in MiB (VmRSS: resident now; VmHWM: peak resident).</summary>
     public static double StatusMiB(int pid, string field)
     {

@@ -75,7 +75,7 @@ namespace Pds.LoadGen
     public sealed record Row(string Key, string Label, string Unit, bool HigherIsBetter, Goal? Goal);
 
     /// <summary>One round of one workload on one target: its metrics and the CPU cores each party used.</summary>
-    public sealed record Sample(Dictionary<string, double> Metrics, double ServerCores, double DbCores, double LoadGenCores, double ServerWaitCores = 0, double CpuPressure = 0);
+    public sealed record Sample(Dictionary<string, double> Metrics, double ServerCores, double DbCores, double LoadGenCores, double ServerWaitCores = 0, double CpuPressure = 0, double PeakRssMiB = 0);
 
     /// <summary>Per-target state created during set-up.</summary>
     public sealed class TargetState(Target target)
@@ -90,6 +90,10 @@ namespace Pds.LoadGen
         public List<Account> FirehoseWriters { get; } = [];
         public byte[]? Car { get; set; }
         public double IdleRssMiB { get; set; }
+
+        /// <summary>The highest resident set seen so far: VmHWM is reset before every round (so each
+        /// round has its own peak), and this keeps the peak over the whole run.</summary>
+        public double PeakRssMiB { get; set; }
         public int Counter;
     }
 
@@ -111,6 +115,7 @@ namespace Pds.LoadGen
             {
                 st.IdleRssMiB = ProcStats.StatusMiB(st.Target.Pid, "VmRSS");
                 await SetUpAsync(st).ConfigureAwait(false);
+                st.PeakRssMiB = ProcStats.StatusMiB(st.Target.Pid, "VmHWM");
             }
 
             await WorkloadAsync(
@@ -185,11 +190,19 @@ namespace Pds.LoadGen
                 ],
                 async st =>
                 {
+                    // BENCH_EXPORT_REPEAT exports, one after another, per round: one export of a
+                    // small repository is too short to time (or to profile) on its own.
                     var sw = Stopwatch.StartNew();
-                    var car = await st.Xrpc.GetRepoAsync(st.RepoUser.Did).ConfigureAwait(false);
+                    long bytes = 0;
+                    for (var i = 0; i < s.ExportRepeat; i++)
+                    {
+                        var car = await st.Xrpc.GetRepoAsync(st.RepoUser.Did).ConfigureAwait(false);
+                        bytes += car.Length;
+                        st.Car ??= car;
+                    }
+
                     var t = sw.Elapsed.TotalSeconds;
-                    st.Car ??= car;
-                    return new() { ["export_mbs"] = car.Length / 1e6 / t, ["export_ms"] = t * 1000 };
+                    return new() { ["export_mbs"] = bytes / 1e6 / t, ["export_ms"] = t * 1000 / s.ExportRepeat };
                 },
                 s.ExportRounds).ConfigureAwait(false);
 
@@ -256,7 +269,7 @@ namespace Pds.LoadGen
                 st => st.Target.Name,
                 st => new List<Sample>
                 {
-                    new(new() { ["rss_idle"] = st.IdleRssMiB, ["rss_peak"] = ProcStats.StatusMiB(st.Target.Pid, "VmHWM") }, 0, 0, 0),
+                    new(new() { ["rss_idle"] = st.IdleRssMiB, ["rss_peak"] = Math.Max(st.PeakRssMiB, ProcStats.StatusMiB(st.Target.Pid, "VmHWM")) }, 0, 0, 0),
                 });
         }
 
@@ -319,6 +332,8 @@ namespace Pds.LoadGen
                     var p0 = ProcStats.CpuPressureSeconds();
                     self.Refresh();
                     var g0 = self.TotalProcessorTime.TotalSeconds;
+                    st.PeakRssMiB = Math.Max(st.PeakRssMiB, ProcStats.StatusMiB(st.Target.Pid, "VmHWM"));
+                    var peakReset = ProcStats.ResetPeakRss(st.Target.Pid);
                     var sw = Stopwatch.StartNew();
                     var metrics = await run(st).ConfigureAwait(false);
                     var wall = sw.Elapsed.TotalSeconds;
@@ -330,14 +345,17 @@ namespace Pds.LoadGen
                         (self.TotalProcessorTime.TotalSeconds - g0) / wall,
                         // Threads that exit during the round take their counts with them: never below 0.
                         Math.Max(0, ProcStats.RunQueueWaitSeconds(st.Target.Pid) - w0) / wall,
-                        (ProcStats.CpuPressureSeconds() - p0) / wall);
+                        (ProcStats.CpuPressureSeconds() - p0) / wall,
+                        // Peak of this round only where VmHWM could be reset, else NaN (not known).
+                        peakReset ? ProcStats.StatusMiB(st.Target.Pid, "VmHWM") : double.NaN);
+                    st.PeakRssMiB = Math.Max(st.PeakRssMiB, ProcStats.StatusMiB(st.Target.Pid, "VmHWM"));
                     profiler?.Stop();
                     perTarget[st.Target.Name].Add(sample);
                     var shown = string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:0.##}"));
                     Console.Error.WriteLine(
                         $"[{DateTime.UtcNow:HH:mm:ss}] {name} round {round} {st.Target.Name}: {shown} " +
                         $"(server {sample.ServerCores:0.00} cores, waiting {sample.ServerWaitCores:0.00}{(st.Target.DbPid > 0 ? $", db {sample.DbCores:0.00}" : "")}, " +
-                        $"loadgen {sample.LoadGenCores:0.00}, CPU pressure {sample.CpuPressure:P0})");
+                        $"loadgen {sample.LoadGenCores:0.00}, CPU pressure {sample.CpuPressure:P0}, peak RSS {sample.PeakRssMiB:0} MiB)");
                 }
             }
         }
@@ -466,7 +484,53 @@ namespace Pds.LoadGen
                     .Append(" | ").Append(pressure.ToString("P0", CultureInfo.InvariantCulture)).AppendLine(" |");
             }
 
+            RenderPeakMemory(sb, reference);
             return sb.ToString();
+        }
+
+        /// <summary>The third table: each server's peak resident set during each workload (the highest
+        /// of its rounds), which says which workload sets the peak of the run.</summary>
+        private void RenderPeakMemory(StringBuilder sb, string reference)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Peak resident memory during each workload (MiB; VmHWM reset before every round, highest round shown;");
+            sb.AppendLine("ratio = ours ÷ reference).");
+            sb.AppendLine();
+            sb.Append("| workload");
+            foreach (var t in targets)
+            {
+                sb.Append(" | ").Append(t.Name);
+                if (t.Name != reference)
+                {
+                    sb.Append(" | ratio");
+                }
+            }
+
+            sb.AppendLine(" |");
+            sb.Append("| ---");
+            foreach (var t in targets)
+            {
+                sb.Append(t.Name != reference ? " | ---: | ---:" : " | ---:");
+            }
+
+            sb.AppendLine(" |");
+            foreach (var (name, _) in workloads.Where(w => w.Workload != "memory"))
+            {
+                double Peak(string target) => Results[name][target].Select(x => x.PeakRssMiB).DefaultIfEmpty(double.NaN).Max();
+                var refPeak = Peak(reference);
+                sb.Append("| ").Append(name);
+                foreach (var t in targets)
+                {
+                    var peak = Peak(t.Name);
+                    sb.Append(" | ").Append(Fmt(peak));
+                    if (t.Name != reference)
+                    {
+                        sb.Append(" | ").Append(refPeak > 0 && !double.IsNaN(peak) ? (peak / refPeak).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–");
+                    }
+                }
+
+                sb.AppendLine(" |");
+            }
         }
 
         private double Median(string workload, string target, string key) =>
