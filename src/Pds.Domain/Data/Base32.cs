@@ -35,12 +35,35 @@ public static class Base32
         }
     }
 
+    /// <summary>Bytes that <paramref name="charCount"/> base32 characters decode to.</summary>
+    public static int DecodedLength(int charCount) => charCount * 5 / 8;
+
     /// <summary>Decodes lower-case unpadded base32; returns false on any character outside the alphabet or non-zero trailing bits.</summary>
     public static bool TryDecode(ReadOnlySpan<char> text, out byte[] bytes)
     {
-        bytes = [];
-        var outLen = text.Length * 5 / 8;
-        var result = new byte[outLen];
+        var result = new byte[DecodedLength(text.Length)];
+        if (!TryDecode(text, result))
+        {
+            bytes = [];
+            return false;
+        }
+
+        bytes = result;
+        return true;
+    }
+
+    /// <summary>
+    /// Decodes lower-case unpadded base32 into <paramref name="result"/>, which must hold exactly
+    /// <see cref="DecodedLength"/> bytes; false on any character outside the alphabet or non-zero
+    /// trailing bits (the bytes written so far are then meaningless).
+    /// </summary>
+    public static bool TryDecode(ReadOnlySpan<char> text, Span<byte> result)
+    {
+        if (result.Length != DecodedLength(text.Length))
+        {
+            throw new ArgumentException("the destination must hold exactly the decoded length", nameof(result));
+        }
+
         int buffer = 0, bits = 0, o = 0;
         foreach (var c in text)
         {
@@ -60,13 +83,7 @@ public static class Base32
         }
 
         // Leftover bits must be padding zeros, and there can be at most 4 of them.
-        if (bits >= 5 || (buffer & ((1 << bits) - 1)) != 0)
-        {
-            return false;
-        }
-
-        bytes = result;
-        return true;
+        return bits < 5 && (buffer & ((1 << bits) - 1)) == 0;
     }
 
     private static sbyte[] BuildDecodeTable()

@@ -96,20 +96,33 @@ public sealed class Cid : IEquatable<Cid>, IComparable<Cid>, IParsable<Cid>
     public static bool TryRead(ReadOnlySpan<byte> input, out Cid? cid, out int consumed)
     {
         cid = null;
-        consumed = 0;
+        if (!TryReadShape(input, out var codec, out var hashCode, out var digestOffset, out consumed))
+        {
+            return false;
+        }
+
+        cid = new Cid(input[..consumed].ToArray(), codec, hashCode, digestOffset);
+        return true;
+    }
+
+    /// <summary>The structure of a binary CIDv1 at the start of <paramref name="input"/>, without allocating.</summary>
+    private static bool TryReadShape(ReadOnlySpan<byte> input, out ulong codec, out ulong hashCode, out int digestOffset, out int consumed)
+    {
+        codec = hashCode = 0;
+        digestOffset = consumed = 0;
         if (!Varint.TryRead(input, out var version, out var n) || version != 1)
         {
             return false;
         }
 
         var pos = n;
-        if (!Varint.TryRead(input[pos..], out var codec, out n))
+        if (!Varint.TryRead(input[pos..], out codec, out n))
         {
             return false;
         }
 
         pos += n;
-        if (!Varint.TryRead(input[pos..], out var hashCode, out n))
+        if (!Varint.TryRead(input[pos..], out hashCode, out n))
         {
             return false;
         }
@@ -126,10 +139,36 @@ public sealed class Cid : IEquatable<Cid>, IComparable<Cid>, IParsable<Cid>
             return false;
         }
 
-        var digestOffset = pos;
-        pos += (int)digestLen;
-        cid = new Cid(input[..pos].ToArray(), codec, hashCode, digestOffset);
-        consumed = pos;
+        digestOffset = pos;
+        consumed = pos + (int)digestLen;
+        return true;
+    }
+
+    /// <summary>
+    /// Decodes the string form of a CIDv1 (multibase base32) into its binary form in
+    /// <paramref name="destination"/> without allocating, as <see cref="TryParse(string?, out Cid)"/>
+    /// would read it; false if the string is no such CID or the destination is too small.
+    /// </summary>
+    public static bool TryDecodeString(ReadOnlySpan<char> s, Span<byte> destination, out int written)
+    {
+        written = 0;
+        if (s.Length < 8 || s[0] != 'b')
+        {
+            return false;
+        }
+
+        var length = Base32.DecodedLength(s.Length - 1);
+        if (length > destination.Length || !Base32.TryDecode(s[1..], destination[..length]))
+        {
+            return false;
+        }
+
+        if (!TryReadShape(destination[..length], out _, out _, out _, out var consumed) || consumed != length)
+        {
+            return false;
+        }
+
+        written = length;
         return true;
     }
 

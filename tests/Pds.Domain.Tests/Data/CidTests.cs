@@ -49,6 +49,37 @@ public sealed class CidTests
         Assert.False(Cid.TryParse(text, out _));
     }
 
+    [Theory]
+    [InlineData("bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a")]
+    [InlineData("bafkreiccldh766hwcnuxnf2wh6jgzepf2nlu2lvcllt63eww5p6chi4ity")]
+    public void TryDecodeString_ValidCid_WritesItsBinaryForm(string text)
+    {
+        var destination = new byte[64];
+
+        Assert.True(Cid.TryDecodeString(text, destination, out var written));
+
+        Assert.Equal(Cid.Parse(text).Bytes.ToArray(), destination[..written]);
+    }
+
+    [Theory]
+    [InlineData("QmbWqxBEKC3P8tqsKc98xmWNzrzDtRLMiMPL8wBuTGsMnR")]
+    [InlineData("bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2")]
+    [InlineData("Bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a")]
+    [InlineData("bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a ")]
+    [InlineData("bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2aaa")]
+    [InlineData("b")]
+    [InlineData("")]
+    public void TryDecodeString_Malformed_ReturnsFalse(string text)
+    {
+        Assert.False(Cid.TryDecodeString(text, new byte[64], out _));
+    }
+
+    [Fact]
+    public void TryDecodeString_DestinationTooSmall_ReturnsFalse()
+    {
+        Assert.False(Cid.TryDecodeString("bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a", new byte[35], out _));
+    }
+
     [Fact]
     public void ForDagCbor_HashesContent()
     {

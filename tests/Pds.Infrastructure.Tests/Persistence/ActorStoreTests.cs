@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Pds.Application.Common.Abstractions;
+using Pds.Domain.Data;
+using Pds.Domain.Repo;
+using Pds.Domain.Repo.Car;
 using Pds.Infrastructure.Persistence;
 using Pds.TestKit;
 
@@ -144,6 +147,62 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             Assert.All(missing, m => Assert.Equal("bafyblobnew", m.Cid));
             return 0;
         }));
+    }
+
+    [Fact]
+    public async Task WriteBlocksAsync_CopiesEveryBlockButTheSkippedOneIntoTheCar()
+    {
+        var did = NewDid();
+        // Small blocks, one larger than the CAR buffer (it bypasses the buffer), and the head to skip.
+        var small = Enumerable.Range(0, 300).Select(i => new byte[] { 0xa1, 0x61, 0x61, (byte)(i % 24) , (byte)i }).ToList();
+        var big = new byte[CarWriter.DefaultBufferSize + 1000];
+        new Random(3).NextBytes(big);
+        var head = new byte[] { 0xa1, 0x61, 0x68, 0x01 };
+        var all = small.Select(b => (Cid: Cid.ForDagCbor(b), Bytes: b)).Append((Cid: Cid.ForRaw(big), Bytes: big)).ToList();
+        var headCid = Cid.ForDagCbor(head);
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            foreach (var (cid, bytes) in all.Take(200))
+            {
+                await tx.PutBlockAsync(cid.ToString(), bytes, "rev1", ct);
+            }
+
+            await tx.PutBlockAsync(headCid.ToString(), head, "rev1", ct);
+            await tx.SetRootAsync(headCid.ToString(), "rev1", ct);
+            return 0;
+        }));
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            foreach (var (cid, bytes) in all.Skip(200))
+            {
+                await tx.PutBlockAsync(cid.ToString(), bytes, "rev2", ct);
+            }
+
+            await tx.SetRootAsync(headCid.ToString(), "rev2", ct);
+            return 0;
+        }));
+
+        async Task<BlockMap> ExportAsync(string? since) => await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
+        {
+            using var stream = new MemoryStream();
+            var car = new CarWriter(stream);
+            await using (car)
+            {
+                await car.WriteHeaderAsync([headCid], ct);
+                await reader.WriteBlocksAsync(car, since, headCid.ToString(), ct);
+            }
+
+            // The reader checks every block against its CID.
+            return (await CarReader.ReadAllAsync(new MemoryStream(stream.ToArray()), cancellationToken: ct)).Blocks;
+        }));
+
+        var full = await ExportAsync(null);
+        Assert.Equal(all.Count, full.Count);
+        Assert.False(full.TryGet(headCid, out _));
+        Assert.All(all, b => Assert.True(full.TryGet(b.Cid, out var got) && got.Span.SequenceEqual(b.Bytes)));
+
+        var since = await ExportAsync("rev1");
+        Assert.Equal(all.Skip(200).Select(b => b.Cid).OrderBy(c => c), since.Cids.OrderBy(c => c));
     }
 
     [Fact]

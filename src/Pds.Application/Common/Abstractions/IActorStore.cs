@@ -1,3 +1,5 @@
+using Pds.Domain.Repo.Car;
+
 namespace Pds.Application.Common.Abstractions;
 
 /// <summary>
@@ -47,8 +49,12 @@ public interface IActorStoreReader
     /// <summary>Blobs records reference that are not stored (after an import), in CID order after <paramref name="cursor"/>.</summary>
     Task<IReadOnlyList<(string Cid, string RecordUri)>> ListMissingBlobsAsync(string? cursor, int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Every block of the repository (or only those written after revision <paramref name="sinceRev"/>), streamed.</summary>
-    IAsyncEnumerable<(string Cid, byte[] Bytes)> StreamBlocksAsync(string? sinceRev, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Writes every block of the repository (or only those written after revision
+    /// <paramref name="sinceRev"/>) but <paramref name="skipCid"/> to <paramref name="car"/> as the
+    /// rows arrive, each copied from its row straight into the CAR's buffer.
+    /// </summary>
+    Task WriteBlocksAsync(CarWriter car, string? sinceRev, string? skipCid, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// One record with its stored block, read together (the read path of getRecord); the block is

@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Pds.Application.Common.Abstractions;
+using Pds.Domain.Data;
+using Pds.Domain.Repo.Car;
 using Pds.Infrastructure.Persistence.Rows;
 
 namespace Pds.Infrastructure.Persistence.ActorStore;
@@ -392,10 +394,9 @@ public sealed class EfActorStore : IActorStore
             return new RepoStats(root?.Cid, root?.Rev, blocks, records, expected, imported);
         }
 
-        public async IAsyncEnumerable<(string Cid, byte[] Bytes)> StreamBlocksAsync(
-            string? sinceRev,
-            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        public async Task WriteBlocksAsync(CarWriter car, string? sinceRev, string? skipCid, CancellationToken cancellationToken = default)
         {
+            ArgumentNullException.ThrowIfNull(car);
             var command = sinceRev is null
                 ? Command("SELECT cid, content FROM repo_block WHERE did = @did")
                 : Command("SELECT cid, content FROM repo_block WHERE did = @did AND repo_rev > @since", ("@since", sinceRev));
@@ -405,9 +406,39 @@ public sealed class EfActorStore : IActorStore
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    // No object per block beyond the row's own values: the CID's text is decoded
+                    // straight into the CAR's buffer, the content copied after it. (GetBytes would
+                    // spare the content's array, but Microsoft.Data.Sqlite serves it by opening an
+                    // incremental blob handle per row, which costs far more.)
+                    var cid = new byte[128];
+                    // SQLite's ReadAsync runs synchronously anyway, behind a task per row.
+                    var sqlite = database.Provider == Application.Common.Configuration.DatabaseProvider.Sqlite;
+                    while (sqlite ? reader.Read() : await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        yield return (reader.GetString(0), reader.GetFieldValue<byte[]>(1));
+                        var text = reader.GetString(0);
+                        if (text == skipCid)
+                        {
+                            continue;
+                        }
+
+                        if (!Cid.TryDecodeString(text, cid, out var cidLength))
+                        {
+                            throw new InvalidOperationException($"The stored block {text} of {did} has no valid CID.");
+                        }
+
+                        var content = reader.GetFieldValue<byte[]>(1);
+                        if (!car.TryBeginSection(cid.AsSpan(0, cidLength), content.Length, out var destination))
+                        {
+                            await car.FlushBufferAsync(cancellationToken).ConfigureAwait(false);
+                            if (!car.TryBeginSection(cid.AsSpan(0, cidLength), content.Length, out destination))
+                            {
+                                // Larger than the whole buffer: handed to the stream as it is.
+                                await car.WriteBlockAsync(Cid.FromBytes(cid.AsSpan(0, cidLength)), content, cancellationToken).ConfigureAwait(false);
+                                continue;
+                            }
+                        }
+
+                        content.CopyTo(destination.AsSpan());
                     }
                 }
             }

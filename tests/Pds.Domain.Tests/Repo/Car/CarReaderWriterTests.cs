@@ -48,6 +48,57 @@ public sealed class CarReaderWriterTests
         AssertSameBlocks(blocks, readBlocks);
     }
 
+    [Fact]
+    public async Task TryBeginSection_CallerFilledSections_ReadBackLikeWrittenBlocks()
+    {
+        var blocks = CarTestData.Blocks(40);
+        using var ms = new MemoryStream();
+        var writer = new CarWriter(ms, bufferSize: 256);
+        var flushes = 0;
+        await using (writer)
+        {
+            await writer.WriteHeaderAsync([blocks.Cids[0]]);
+            foreach (var (cid, bytes) in blocks)
+            {
+                if (!writer.TryBeginSection(cid.Bytes, bytes.Length, out var destination))
+                {
+                    // A full buffer takes nothing: the section goes in after a flush.
+                    flushes++;
+                    await writer.FlushBufferAsync();
+                    Assert.True(writer.TryBeginSection(cid.Bytes, bytes.Length, out destination));
+                }
+
+                bytes.Span.CopyTo(destination);
+            }
+
+            Assert.Equal(blocks.Count, writer.BlockCount);
+        }
+
+        Assert.True(flushes > 0);
+        var (roots, read) = await CarReader.ReadAllAsync(new MemoryStream(ms.ToArray()));
+        Assert.Equal([blocks.Cids[0]], roots);
+        AssertSameBlocks(blocks, read);
+        Assert.Equal(await WriteCarAsync([blocks.Cids[0]], blocks), ms.ToArray());
+    }
+
+    [Fact]
+    public async Task TryBeginSection_SectionLargerThanBuffer_ReturnsFalseAndWritesNothing()
+    {
+        var cid = Cid.ForRaw(new byte[300]);
+        using var ms = new MemoryStream();
+        var writer = new CarWriter(ms, bufferSize: 256);
+        await using (writer)
+        {
+            await writer.WriteHeaderAsync([cid]);
+            var before = writer.BytesWritten;
+            await writer.FlushBufferAsync();
+
+            Assert.False(writer.TryBeginSection(cid.Bytes, 300, out _));
+            Assert.Equal(before, writer.BytesWritten);
+            Assert.Equal(0, writer.BlockCount);
+        }
+    }
+
     [Theory]
     [InlineData(256)]
     [InlineData(1000)]

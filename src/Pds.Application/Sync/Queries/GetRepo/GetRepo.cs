@@ -37,13 +37,7 @@ public sealed class GetRepoHandler(SyncAccess access, IActorStore actors) : IQue
                 {
                     await writer.WriteHeaderAsync([head], innerCt).ConfigureAwait(false);
                     await writer.WriteBlockAsync(head, headBytes, innerCt).ConfigureAwait(false);
-                    await foreach (var (cid, bytes) in reader.StreamBlocksAsync(query.Since, innerCt).ConfigureAwait(false))
-                    {
-                        if (cid != root.Cid)
-                        {
-                            await writer.WriteBlockAsync(Cid.Parse(cid), bytes, innerCt).ConfigureAwait(false);
-                        }
-                    }
+                    await reader.WriteBlocksAsync(writer, query.Since, skipCid: root.Cid, innerCt).ConfigureAwait(false);
                 }
 
                 return true;
