@@ -42,6 +42,28 @@ public sealed class PdsDatabase : IUnitOfWork
     /// <summary>Set by the sequencer when the open transaction appended events; the firehose is woken after commit.</summary>
     internal bool EventsAppended { get; set; }
 
+    private SqlBatch? _atCommit;
+
+    /// <summary>
+    /// Statements that run together with the outermost write's COMMIT, in one round trip
+    /// (PostgreSQL). The repository write puts its firehose event here: the sequencer's counter
+    /// row is then locked only while the server runs that last batch and makes the commit
+    /// durable, not also while the write's other results travel back to this process and the
+    /// COMMIT travels out, which is what serialized concurrent writers. An immediate sequencer
+    /// append runs these first, so events keep the order they were added in.
+    /// </summary>
+    internal SqlBatch AtCommit => _atCommit ??= new SqlBatch();
+
+    /// <summary>Runs the statements waiting for the commit now, inside the open transaction.</summary>
+    internal async Task FlushAtCommitAsync(CancellationToken cancellationToken)
+    {
+        if (_atCommit is { IsEmpty: false } pending)
+        {
+            _atCommit = null;
+            await pending.ExecuteNonQueryAsync(Context, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public async Task<T> WriteAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -60,7 +82,19 @@ public sealed class PdsDatabase : IUnitOfWork
                 {
                     var result = await work(cancellationToken).ConfigureAwait(false);
                     await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    if (_atCommit is { IsEmpty: false } last)
+                    {
+                        // The waiting statements and COMMIT in one round trip. If any statement
+                        // fails, PostgreSQL skips the rest, COMMIT included, and the transaction is
+                        // rolled back when disposed; once COMMIT has run, disposing sends nothing.
+                        _atCommit = null;
+                        await last.Add("COMMIT").ExecuteNonQueryAsync(Context, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
                     if (EventsAppended)
                     {
                         _signal?.Pulse();
@@ -74,6 +108,7 @@ public sealed class PdsDatabase : IUnitOfWork
                     // into the next unit of work on this context.
                     Context.ChangeTracker.Clear();
                     EventsAppended = false;
+                    _atCommit = null;
                     WriteGeneration++;
                 }
             }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Pds.Application.Common.Abstractions;
+using Pds.Application.Common.Configuration;
 using Pds.Domain.Data;
 using Pds.Domain.Repo;
 using Pds.Domain.Repo.Car;
@@ -260,6 +261,105 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
                 return 0;
             });
         });
+    }
+
+    [Fact]
+    public async Task ApplyCommitAsync_ThenImmediateAppend_EventsNumberedInTheOrderAdded()
+    {
+        var did = NewDid();
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            return 0;
+        }));
+
+        var changes = new RepoCommitChanges("bafycommit2", "rev2", [], [], [], [], [], new PendingEvent("commit", new byte[] { 0xA1 }));
+        var accountSeq = await WithStoreAsync((store, sp) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(changes, ct);
+            return await sp.GetRequiredService<ISequencer>().AppendAsync(did, "account", new byte[] { 0xA2 }, ct);
+        }));
+
+        var events = await WithStoreAsync((_, sp) => sp.GetRequiredService<ISequencer>().ReadAfterAsync(0, 100_000));
+        var mine = events.Where(e => e.Did == did).ToList();
+        Assert.Equal(["commit", "account"], mine.Select(e => e.EventType));
+        Assert.Equal(accountSeq, mine[1].Seq);
+        Assert.True(mine[0].Seq < mine[1].Seq);
+    }
+
+    [Fact]
+    public async Task ApplyCommitAsync_WorkFailsAfterIt_NothingStoredAndNoEvent()
+    {
+        var did = NewDid();
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            return 0;
+        }));
+
+        var changes = new RepoCommitChanges("bafycommit2", "rev2", [KeyValuePair.Create("bafynode2", (ReadOnlyMemory<byte>)new byte[] { 2 })], [], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => WithStoreAsync((store, _) => store.TransactAsync<int>(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(changes, ct);
+            throw new InvalidOperationException("fails after the commit's statements");
+        })));
+
+        await WithStoreAsync(async (store, sp) =>
+        {
+            Assert.DoesNotContain(await sp.GetRequiredService<ISequencer>().ReadAfterAsync(0, 100_000), e => e.Did == did);
+            return await store.ReadAsync(did, async (reader, ct) =>
+            {
+                Assert.Equal("bafycommit1", (await reader.GetRootAsync(ct))?.Cid);
+                Assert.Null(await reader.GetBlockAsync("bafynode2", ct));
+                return 0;
+            });
+        });
+
+        // The connection went back to the pool in a usable state: the next write commits.
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(changes, ct);
+            return 0;
+        }));
+        Assert.Equal("bafycommit2", await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) => (await reader.GetRootAsync(ct))?.Cid)));
+    }
+
+    [Fact]
+    public async Task ApplyCommitAsync_Postgres_SequencerFreeUntilTheCommit()
+    {
+        if (_db.Provider != DatabaseProvider.Postgres)
+        {
+            // SQLite's writers take turns in the write gate: there is no second writer to let through.
+            return;
+        }
+
+        var did = NewDid();
+        var other = NewDid();
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            return 0;
+        }));
+
+        var changes = new RepoCommitChanges("bafycommit2", "rev2", [], [], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
+        long otherSeq = 0;
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(changes, ct);
+
+            // While this transaction is still open, another writer sequences an event: the counter
+            // row is not yet locked by this one, so it does not wait for this commit.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            otherSeq = await WithStoreAsync((otherStore, sp) => otherStore.TransactAsync(other, (_, innerCt) =>
+                sp.GetRequiredService<ISequencer>().AppendAsync(other, "account", new byte[] { 1 }, innerCt), timeout.Token));
+            return 0;
+        }));
+
+        var events = await WithStoreAsync((_, sp) => sp.GetRequiredService<ISequencer>().ReadAfterAsync(0, 100_000));
+        var commit = Assert.Single(events, e => e.Did == did);
+
+        // Numbers follow commit order: the other writer committed first.
+        Assert.True(otherSeq < commit.Seq);
     }
 
     [Fact]

@@ -537,7 +537,15 @@ public sealed class EfActorStore : IActorStore
 
             if (changes.Event is { } repoEvent)
             {
-                Sequencer.EfSequencer.AddAppend(batch, database.Provider, did, repoEvent.Type, repoEvent.Bytes);
+                // On PostgreSQL the event goes with the COMMIT (PdsDatabase.AtCommit), so the
+                // sequencer's counter row is locked for as short a time as possible; SQLite's
+                // writers take turns anyway, and the event goes in this batch.
+                Sequencer.EfSequencer.AddAppend(
+                    database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres ? database.AtCommit : batch,
+                    database.Provider,
+                    did,
+                    repoEvent.Type,
+                    repoEvent.Bytes);
             }
 
             if (!await batch.ExecuteFirstResultHasRowAsync(context, cancellationToken).ConfigureAwait(false))

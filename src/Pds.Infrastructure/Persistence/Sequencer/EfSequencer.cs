@@ -28,6 +28,9 @@ public sealed class EfSequencer : ISequencer
             throw new InvalidOperationException("Sequencer events must be appended inside the write transaction of the change they record.");
         }
 
+        // An event already waiting for the commit was added first: it takes its number first.
+        await _database.FlushAtCommitAsync(cancellationToken).ConfigureAwait(false);
+
         var batch = new SqlBatch();
         AddAppend(batch, _database.Provider, did, eventType, eventBytes);
         var seq = Convert.ToInt64(await batch.ExecuteScalarAsync(_database.Context, cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
