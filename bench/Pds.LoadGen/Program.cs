@@ -214,14 +214,20 @@ namespace Pds.LoadGen
                 ],
                 async st =>
                 {
-                    // The account is created before the stopwatch starts; only the import is timed.
-                    var fresh = await st.Xrpc.CreateAccountAsync("imp").ConfigureAwait(false);
+                    // Each account is created before its stopwatch starts; only the imports are timed
+                    // (BENCH_IMPORT_REPEAT of them per round, each into a fresh account).
                     st.Car ??= await st.Xrpc.GetRepoAsync(st.RepoUser.Did).ConfigureAwait(false);
-                    var car = CarRewrite.ForDid(st.Car, st.RepoUser.Did, fresh.Did);
-                    var sw = Stopwatch.StartNew();
-                    await st.Xrpc.ImportRepoAsync(fresh, car).ConfigureAwait(false);
-                    var t = sw.Elapsed.TotalSeconds;
-                    return new() { ["import_rps"] = s.RepoRecords / t, ["import_ms"] = t * 1000 };
+                    double t = 0;
+                    for (var i = 0; i < s.ImportRepeat; i++)
+                    {
+                        var fresh = await st.Xrpc.CreateAccountAsync("imp").ConfigureAwait(false);
+                        var car = CarRewrite.ForDid(st.Car, st.RepoUser.Did, fresh.Did);
+                        var sw = Stopwatch.StartNew();
+                        await st.Xrpc.ImportRepoAsync(fresh, car).ConfigureAwait(false);
+                        t += sw.Elapsed.TotalSeconds;
+                    }
+
+                    return new() { ["import_rps"] = s.RepoRecords * s.ImportRepeat / t, ["import_ms"] = t * 1000 / s.ImportRepeat };
                 },
                 s.ExportRounds).ConfigureAwait(false);
 

@@ -22,6 +22,9 @@ public sealed record Settings
     /// <summary>BENCH_EXPORT_REPEAT: getRepo exports per round, back to back; the round's figures are
     /// their total MB over their total time and their mean time.</summary>
     public int ExportRepeat { get; init; }
+
+    /// <summary>BENCH_IMPORT_REPEAT: importRepo calls per round, each into a fresh account.</summary>
+    public int ImportRepeat { get; init; }
     public int Sessions { get; init; }
     public int SessionConcurrency { get; init; }
     public int FirehoseSubscribers { get; init; }
@@ -58,6 +61,7 @@ public sealed record Settings
             RepoRecords = Int("BENCH_REPO_RECORDS", quick ? 2000 : 10000),
             ExportRounds = Int("BENCH_EXPORT_ROUNDS", quick ? 3 : 5),
             ExportRepeat = Int("BENCH_EXPORT_REPEAT", 1),
+            ImportRepeat = Int("BENCH_IMPORT_REPEAT", 1),
             Sessions = Int("BENCH_SESSIONS", quick ? 40 : 150),
             SessionConcurrency = Int("BENCH_SESSION_CONCURRENCY", 8),
             FirehoseSubscribers = Int("BENCH_FIREHOSE_SUBSCRIBERS", 20),
@@ -75,7 +79,7 @@ public sealed record Settings
     public override string ToString() =>
         $"rounds={Rounds} seq_writes={SequentialWrites} conc_users={ConcurrentUsers}x{WritesPerConcurrentUser} " +
         $"batches={Batches}x{BatchSize} reads={ReadRequests}@{ReadConcurrency} repo_records={RepoRecords} " +
-        $"export_rounds={ExportRounds}x{ExportRepeat} sessions={Sessions}@{SessionConcurrency} " +
+        $"export_rounds={ExportRounds}x{ExportRepeat} import_repeat={ImportRepeat} sessions={Sessions}@{SessionConcurrency} " +
         $"firehose={FirehoseSubscribers} subs, {FirehoseRate} writes/s for {FirehoseSeconds} s from {FirehoseWriters} users " +
         $"warmup={WarmupWrites} writes, {WarmupReads} reads, {WarmupExports} exports";
 

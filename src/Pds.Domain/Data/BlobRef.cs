@@ -45,6 +45,16 @@ public sealed record BlobRef(Cid Ref, string MimeType, long Size)
         return Cid.TryParse(cidText, out var cid) ? new BlobRef(cid, mime, -1) : null;
     }
 
+    /// <summary>The DAG-CBOR text string "mimeType": header 0x68 (text, eight bytes), then the bytes.</summary>
+    private static ReadOnlySpan<byte> MimeTypeKey => [0x68, (byte)'m', (byte)'i', (byte)'m', (byte)'e', (byte)'T', (byte)'y', (byte)'p', (byte)'e'];
+
+    /// <summary>
+    /// Whether DAG-CBOR bytes can hold a blob reference at all, without decoding them: both the
+    /// typed and the legacy form have a "mimeType" key, which DAG-CBOR always encodes as the same
+    /// nine bytes. False means <see cref="FindAll"/> finds nothing in the decoded value.
+    /// </summary>
+    public static bool MayOccurIn(ReadOnlySpan<byte> dagCbor) => dagCbor.IndexOf(MimeTypeKey) >= 0;
+
     /// <summary>Every blob reference (typed or legacy) anywhere inside <paramref name="value"/>.</summary>
     public static IEnumerable<BlobRef> FindAll(LexValue value)
     {

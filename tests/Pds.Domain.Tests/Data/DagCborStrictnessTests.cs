@@ -114,4 +114,25 @@ public sealed class DagCborStrictnessTests
         Assert.Contains(found, b => b.MimeType == "image/png" && b.Size == 3 && b.Ref == raw);
         Assert.Contains(found, b => b.MimeType == "image/jpeg" && b.Ref == raw);
     }
+
+    [Fact]
+    public void BlobRef_MayOccurIn_TrueWhereverFindAllFindsOne()
+    {
+        var raw = Cid.ForRaw([1, 2, 3]);
+        var typed = new BlobRef(raw, "image/png", 3).ToLex();
+        var legacy = LexValue.Map(("cid", raw.ToString()), ("mimeType", "image/jpeg"));
+        LexValue[] records =
+        [
+            LexValue.Map(("$type", "app.bsky.feed.post"), ("text", "no blob here"), ("createdAt", "2026-12-06T00:00:00Z")),
+            LexValue.Map(("$type", "app.bsky.actor.profile"), ("avatar", typed)),
+            LexValue.Map(("$type", "app.bsky.feed.post"), ("embed", LexValue.Map(("images", LexValue.Array(LexValue.Map(("image", legacy))))))),
+            // The same nine bytes as a text value: the check may say yes where there is no blob,
+            // never no where there is one.
+            LexValue.Map(("text", "mimeType"), ("mimetype", "x")),
+        ];
+
+        var answers = records.Select(r => DagCbor.Encode(r)).Select(b => (May: BlobRef.MayOccurIn(b), Found: BlobRef.FindAll(DagCbor.Decode(b)).Any())).ToList();
+
+        Assert.Equal([(false, false), (true, true), (true, true), (true, false)], answers);
+    }
 }

@@ -55,7 +55,9 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
         }
 
         // Walk the whole tree before touching storage: anything missing or malformed refuses the import.
-        var records = new List<(MstEntry Entry, LexMap Record, ReadOnlyMemory<byte> Bytes)>();
+        // Each record is decoded (the strict decode is the check) and only its blob references kept,
+        // so the decoded maps die young instead of all living until the import is stored.
+        var records = new List<(MstEntry Entry, IReadOnlyList<string> BlobCids)>();
         try
         {
             var tree = MstTree.Load(contents.Blocks, contents.Commit.Data);
@@ -72,7 +74,8 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                     throw XrpcException.InvalidRequest($"Invalid record path {entry.Key}");
                 }
 
-                records.Add((entry, DagCbor.DecodeMap(bytes), bytes));
+                var record = DagCbor.DecodeMap(bytes);
+                records.Add((entry, BlobRef.MayOccurIn(bytes.Span) ? BlobRef.FindAll(record).Select(b => b.Ref.ToString()).Distinct().ToList() : []));
             }
         }
         catch (Exception e) when (e is MissingBlockException or DataModelException or MstException or InvalidCommitException)
@@ -94,7 +97,7 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                         r.Entry.Key[(slash + 1)..],
                         $"at://{did}/{r.Entry.Key}",
                         r.Entry.Value.ToString(),
-                        BlobRef.FindAll(r.Record).Select(b => b.Ref.ToString()).Distinct().ToList());
+                        r.BlobCids);
                 }).ToList();
                 var blocks = contents.Blocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value)).ToList();
                 await repo.ReplaceRepositoryAsync(new RepoReplacement(contents.CommitCid.ToString(), rev, blocks, imported), ct).ConfigureAwait(false);
