@@ -60,8 +60,8 @@ public sealed record Settings
             ReadConcurrency = Int("BENCH_READ_CONCURRENCY", 32),
             RepoRecords = Int("BENCH_REPO_RECORDS", quick ? 2000 : 10000),
             ExportRounds = Int("BENCH_EXPORT_ROUNDS", quick ? 3 : 5),
-            ExportRepeat = Int("BENCH_EXPORT_REPEAT", 1),
-            ImportRepeat = Int("BENCH_IMPORT_REPEAT", 1),
+            ExportRepeat = Int("BENCH_EXPORT_REPEAT", 5),
+            ImportRepeat = Int("BENCH_IMPORT_REPEAT", quick ? 1 : 2),
             Sessions = Int("BENCH_SESSIONS", quick ? 40 : 150),
             SessionConcurrency = Int("BENCH_SESSION_CONCURRENCY", 8),
             FirehoseSubscribers = Int("BENCH_FIREHOSE_SUBSCRIBERS", 20),
@@ -70,7 +70,7 @@ public sealed record Settings
             FirehoseWriters = Int("BENCH_FIREHOSE_WRITERS", 10),
             WarmupWrites = Int("BENCH_WARMUP_WRITES", quick ? 400 : 1000),
             WarmupReads = Int("BENCH_WARMUP_READS", quick ? 2000 : 4000),
-            WarmupExports = Int("BENCH_WARMUP_EXPORTS", 20),
+            WarmupExports = Int("BENCH_WARMUP_EXPORTS", 100),
             Only = (Environment.GetEnvironmentVariable("BENCH_ONLY") ?? "")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
