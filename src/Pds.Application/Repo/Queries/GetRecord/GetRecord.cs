@@ -9,15 +9,14 @@ public sealed record GetRecordQuery(string Repo, string Collection, string Rkey,
 
 public sealed record GetRecordOutput(string Uri, string? Cid, RecordValue Value);
 
-public sealed class GetRecordHandler(RepoAccess access, IActorStore actors) : IQueryHandler<GetRecordQuery, GetRecordOutput>
+public sealed class GetRecordHandler(RepoAccess access) : IQueryHandler<GetRecordQuery, GetRecordOutput>
 {
     public async ValueTask<GetRecordOutput> Handle(GetRecordQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var account = await access.FindReadableAsync(query.Repo, cancellationToken).ConfigureAwait(false);
-        var record = await actors.ReadAsync(
-            account.Did,
-            (r, ct) => r.GetRecordWithBlockAsync(query.Collection, query.Rkey, ct),
+        var (account, record) = await access.ReadAsync(
+            query.Repo,
+            async (account, r, ct) => (account, await r.GetRecordWithBlockAsync(query.Collection, query.Rkey, ct).ConfigureAwait(false)),
             cancellationToken).ConfigureAwait(false);
 
         // A taken-down record is not served, as in the reference PDS.

@@ -19,16 +19,15 @@ public sealed class ListRecordsValidator : AbstractValidator<ListRecordsQuery>
     }
 }
 
-public sealed class ListRecordsHandler(RepoAccess access, IActorStore actors) : IQueryHandler<ListRecordsQuery, ListRecordsOutput>
+public sealed class ListRecordsHandler(RepoAccess access) : IQueryHandler<ListRecordsQuery, ListRecordsOutput>
 {
     public async ValueTask<ListRecordsOutput> Handle(ListRecordsQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var account = await access.FindReadableAsync(query.Repo, cancellationToken).ConfigureAwait(false);
         var limit = query.Limit ?? 50;
-        return await actors.ReadAsync(
-            account.Did,
-            async (r, ct) =>
+        return await access.ReadAsync(
+            query.Repo,
+            async (_, r, ct) =>
             {
                 var records = await r.ListRecordsWithBlocksAsync(query.Collection, limit, query.Cursor, query.Reverse ?? false, ct).ConfigureAwait(false);
                 var listed = records
