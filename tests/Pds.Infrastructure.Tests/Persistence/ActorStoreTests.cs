@@ -223,11 +223,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     public async Task ApplyCommitAsync_WithEvent_ChangesAndEventStoredTogether()
     {
         var did = NewDid();
-        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
-        {
-            await tx.SetRootAsync("bafycommit1", "rev1", ct);
-            return 0;
-        }));
+        await CreateRepositoryAsync(did);
 
         var changes = new RepoCommitChanges(
             "bafycommit2",
@@ -267,11 +263,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     public async Task ApplyCommitAsync_ThenImmediateAppend_EventsNumberedInTheOrderAdded()
     {
         var did = NewDid();
-        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
-        {
-            await tx.SetRootAsync("bafycommit1", "rev1", ct);
-            return 0;
-        }));
+        await CreateRepositoryAsync(did);
 
         var changes = new RepoCommitChanges("bafycommit2", "rev2", [], [], [], [], [], new PendingEvent("commit", new byte[] { 0xA1 }));
         var accountSeq = await WithStoreAsync((store, sp) => store.TransactAsync(did, async (tx, ct) =>
@@ -291,11 +283,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     public async Task ApplyCommitAsync_WorkFailsAfterIt_NothingStoredAndNoEvent()
     {
         var did = NewDid();
-        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
-        {
-            await tx.SetRootAsync("bafycommit1", "rev1", ct);
-            return 0;
-        }));
+        await CreateRepositoryAsync(did);
 
         var changes = new RepoCommitChanges("bafycommit2", "rev2", [KeyValuePair.Create("bafynode2", (ReadOnlyMemory<byte>)new byte[] { 2 })], [], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
         await Assert.ThrowsAsync<InvalidOperationException>(() => WithStoreAsync((store, _) => store.TransactAsync<int>(did, async (tx, ct) =>
@@ -335,11 +323,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
 
         var did = NewDid();
         var other = NewDid();
-        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
-        {
-            await tx.SetRootAsync("bafycommit1", "rev1", ct);
-            return 0;
-        }));
+        await CreateRepositoryAsync(did);
 
         var changes = new RepoCommitChanges("bafycommit2", "rev2", [], [], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
         long otherSeq = 0;
@@ -389,6 +373,13 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     }
 
     private static string NewDid() => "did:plc:" + Guid.NewGuid().ToString("N")[..24];
+
+    /// <summary>A repository whose root is <c>bafycommit1</c> at <c>rev1</c>, and nothing else.</summary>
+    private Task<int> CreateRepositoryAsync(string did) => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+    {
+        await tx.SetRootAsync("bafycommit1", "rev1", ct);
+        return 0;
+    }));
 
     private async Task<T> WithStoreAsync<T>(Func<IActorStore, IServiceProvider, Task<T>> work)
     {
