@@ -19,6 +19,10 @@
 #   BENCH_TIME_LIMIT       seconds after which every started process is killed (default 3600)
 #   BENCH_KEEP=1           keep the run directory (logs, data) under bench/.runs
 #   BENCH_OURS_ENV="A=1 B=2"  extra environment for our servers (e.g. runtime settings to compare)
+#   BENCH_VARIANTS="gcws:DOTNET_gcServer=0;pgo0:DOTNET_TieredPGO=0"  one more server of ours on
+#                          SQLite per variant (name:environment, ';' between variants), named
+#                          sqlite-<name>, to compare settings side by side in one run
+#   BENCH_REFERENCE=0      leave the reference out: ratios are then to our first server (A/B runs)
 #   BENCH_ONLY=get,list    run only these workloads (row-key prefixes, see Settings.cs)
 #   BENCH_PERF_DIR=dir     profile the first round of each workload with Linux perf (servers then
 #                          publish JIT symbol maps); writes <workload>.<server>.txt flat profiles
@@ -164,33 +168,35 @@ if [ -n "${BENCH_PERF_DIR:-}" ]; then
   ours_perf_env=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 fi
 
-# The reference PDS.
-ref_port="$(free_port)"
-start_plc reference
-ref_plc="$plc_url"
-mkdir -p "$work/reference/blocks"
-ref_fifo="$work/reference.stdin"
-mkfifo "$ref_fifo"
-(cd "$ref_dir" && exec env \
-   PDS_HOSTNAME=localhost PDS_PORT="$ref_port" PDS_DEV_MODE=true \
-   PDS_DATA_DIRECTORY="$work/reference" PDS_BLOBSTORE_DISK_LOCATION="$work/reference/blocks" \
-   PDS_JWT_SECRET="$jwt_secret" PDS_ADMIN_PASSWORD="$admin_password" \
-   PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX="$rotation_key" PDS_DID_PLC_URL="$ref_plc" \
-   PDS_INVITE_REQUIRED=false PDS_RATE_LIMITS_ENABLED=false PDS_ACCEPTING_REPO_IMPORTS=true \
-   LOG_ENABLED=false \
-   timeout --signal=KILL "$limit" node "${ref_node_flags[@]}" start.mjs <"$ref_fifo" >"$work/reference.log" 2>&1) &
-pids+=($!)
-exec {ref_hold}>"$ref_fifo"
-holds+=("$ref_hold")
-wait_line "$work/reference.log" '^listening' 600 || { tail -30 "$work/reference.log" >&2; die "the reference PDS did not start"; }
-ref_pid="$(awk '/^listening/{print $3}' "$work/reference.log")"
-server_pids+=("$ref_pid")
-targets+=(--target "name=reference,url=http://127.0.0.1:$ref_port,pid=$ref_pid")
-say "reference PDS $(node -e 'console.log(require("'"$ref_dir"'/node_modules/@atproto/pds/package.json").version)') on port $ref_port (pid $ref_pid)"
+# The reference PDS (unless BENCH_REFERENCE=0).
+if [ "${BENCH_REFERENCE:-1}" != 0 ]; then
+  ref_port="$(free_port)"
+  start_plc reference
+  ref_plc="$plc_url"
+  mkdir -p "$work/reference/blocks"
+  ref_fifo="$work/reference.stdin"
+  mkfifo "$ref_fifo"
+  (cd "$ref_dir" && exec env \
+     PDS_HOSTNAME=localhost PDS_PORT="$ref_port" PDS_DEV_MODE=true \
+     PDS_DATA_DIRECTORY="$work/reference" PDS_BLOBSTORE_DISK_LOCATION="$work/reference/blocks" \
+     PDS_JWT_SECRET="$jwt_secret" PDS_ADMIN_PASSWORD="$admin_password" \
+     PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX="$rotation_key" PDS_DID_PLC_URL="$ref_plc" \
+     PDS_INVITE_REQUIRED=false PDS_RATE_LIMITS_ENABLED=false PDS_ACCEPTING_REPO_IMPORTS=true \
+     LOG_ENABLED=false \
+     timeout --signal=KILL "$limit" node "${ref_node_flags[@]}" start.mjs <"$ref_fifo" >"$work/reference.log" 2>&1) &
+  pids+=($!)
+  exec {ref_hold}>"$ref_fifo"
+  holds+=("$ref_hold")
+  wait_line "$work/reference.log" '^listening' 600 || { tail -30 "$work/reference.log" >&2; die "the reference PDS did not start"; }
+  ref_pid="$(awk '/^listening/{print $3}' "$work/reference.log")"
+  server_pids+=("$ref_pid")
+  targets+=(--target "name=reference,url=http://127.0.0.1:$ref_port,pid=$ref_pid")
+  say "reference PDS $(node -e 'console.log(require("'"$ref_dir"'/node_modules/@atproto/pds/package.json").version)') on port $ref_port (pid $ref_pid)"
+fi
 
 # Ours, once per database.
 start_ours() {
-  local name="$1" provider="$2" db_url="$3" port plc data
+  local name="$1" provider="$2" db_url="$3" variant_env="${4:-}" port plc data
   port="$(free_port)"
   start_plc "$name"
   plc="$plc_url"
@@ -203,7 +209,7 @@ start_ours() {
              PDS_INVITE_REQUIRED=false PDS_RATE_LIMITS_ENABLED=false PDS_ACCEPTING_REPO_IMPORTS=true
              PDS_DB_PROVIDER="$provider" "${ours_perf_env[@]}")
   local extra=()
-  read -ra extra <<<"${BENCH_OURS_ENV:-}"
+  read -ra extra <<<"${BENCH_OURS_ENV:-} $variant_env"
   env+=("${extra[@]}")
   [ -n "$db_url" ] && env+=(PDS_DATABASE_URL="$db_url")
   (cd "$work/pds" && exec env "${env[@]}" timeout --signal=KILL "$limit" dotnet "$work/pds/Pds.Api.dll" >"$work/$name.log" 2>&1) &
@@ -226,6 +232,12 @@ start_ours() {
   say "our server ($name) on port $port (pid $pid)"
 }
 start_ours sqlite sqlite ""
+IFS=';' read -ra variants <<<"${BENCH_VARIANTS:-}"
+for variant in "${variants[@]}"; do
+  [ -n "${variant// /}" ] || continue
+  [[ "$variant" == *:* ]] || die "BENCH_VARIANTS: '$variant' is not name:environment"
+  start_ours "sqlite-${variant%%:*}" sqlite "" "${variant#*:}"
+done
 [ -n "$pg_url" ] && start_ours postgres postgres "$pg_url"
 
 # --- the workloads -------------------------------------------------------------------------------
@@ -250,7 +262,13 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 {
   mode=""; [ "${BENCH_QUICK:-0}" = 1 ] && mode="quick mode, "
   echo "Run: $stamp_utc, $mode$(nproc) cores ($cpu), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average before the run: $load_before"
-  echo "Reference: @atproto/pds $(node -e 'console.log(require("'"$ref_dir"'/node_modules/@atproto/pds/package.json").version)') on Node $(node --version); ours: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?') on .NET $(dotnet --version)"
+  ours_line="ours: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?') on .NET $(dotnet --version)"
+  if [ "${BENCH_REFERENCE:-1}" != 0 ]; then
+    echo "Reference: @atproto/pds $(node -e 'console.log(require("'"$ref_dir"'/node_modules/@atproto/pds/package.json").version)') on Node $(node --version); $ours_line"
+  else
+    echo "Reference: left out (BENCH_REFERENCE=0): ratios and targets are against our first server; $ours_line"
+  fi
+  [ -n "${BENCH_VARIANTS:-}" ] && echo "Variants (SQLite): ${BENCH_VARIANTS}"
   echo
   cat "$table"
 } | tee "$here/results/last.md"
