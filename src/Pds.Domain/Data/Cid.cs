@@ -44,6 +44,9 @@ public sealed class Cid : IEquatable<Cid>, IComparable<Cid>, IParsable<Cid>
     /// <summary>The binary CID (version, codec, multihash).</summary>
     public ReadOnlySpan<byte> Bytes => _bytes;
 
+    /// <summary>The binary CID as memory, for writers that hold it across an await.</summary>
+    internal ReadOnlyMemory<byte> Memory => _bytes;
+
     public int ByteLength => _bytes.Length;
 
     /// <summary>True for the forms atproto requires: dag-cbor or raw content, sha2-256 hash.</summary>

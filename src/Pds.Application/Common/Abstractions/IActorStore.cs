@@ -52,7 +52,7 @@ public interface IActorStoreReader
     /// <summary>
     /// Writes every block of the repository (or only those written after revision
     /// <paramref name="sinceRev"/>) but <paramref name="skipCid"/> to <paramref name="car"/> as the
-    /// rows arrive, each copied from its row straight into the CAR's buffer.
+    /// rows arrive, without a CID object per block.
     /// </summary>
     Task WriteBlocksAsync(CarWriter car, string? sinceRev, string? skipCid, CancellationToken cancellationToken = default);
 

@@ -75,14 +75,24 @@ public sealed class CarWriter : IAsyncDisposable
     public ValueTask WriteBlockAsync(Cid cid, ReadOnlyMemory<byte> block, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cid);
+        return WriteBlockAsync(cid.Memory, block, cancellationToken);
+    }
+
+    /// <summary>
+    /// Appends one block given the binary form of its CID (decoded straight from storage, say,
+    /// without a <see cref="Cid"/> object); the caller vouches that it is the block's CID and
+    /// keeps both memories unchanged until the returned task completes.
+    /// </summary>
+    public ValueTask WriteBlockAsync(ReadOnlyMemory<byte> cid, ReadOnlyMemory<byte> block, CancellationToken cancellationToken = default)
+    {
         var buffer = _buffer ?? throw new ObjectDisposedException(nameof(CarWriter));
         if (!_headerWritten)
         {
             throw new InvalidOperationException("write the CAR header before any block");
         }
 
-        var sectionLength = (ulong)(cid.ByteLength + block.Length);
-        var prefixLength = Varint.SizeOf(sectionLength) + cid.ByteLength;
+        var sectionLength = (ulong)(cid.Length + block.Length);
+        var prefixLength = Varint.SizeOf(sectionLength) + cid.Length;
         BlockCount++;
         BytesWritten += prefixLength + block.Length;
 
@@ -90,8 +100,8 @@ public sealed class CarWriter : IAsyncDisposable
         if (buffer.Length - _used >= prefixLength + block.Length)
         {
             _used += Varint.Write(sectionLength, buffer.AsSpan(_used));
-            cid.CopyTo(buffer.AsSpan(_used));
-            _used += cid.ByteLength;
+            cid.Span.CopyTo(buffer.AsSpan(_used));
+            _used += cid.Length;
             block.Span.CopyTo(buffer.AsSpan(_used));
             _used += block.Length;
             return ValueTask.CompletedTask;
@@ -100,45 +110,7 @@ public sealed class CarWriter : IAsyncDisposable
         return WriteSectionSlowAsync(cid, sectionLength, prefixLength, block, cancellationToken);
     }
 
-    /// <summary>
-    /// Starts a section in the buffer for a block whose bytes the caller copies in itself (straight
-    /// from a database row, say): writes the length prefix and <paramref name="cid"/> (binary form)
-    /// and hands back the <paramref name="blockLength"/> bytes that must be filled before the next
-    /// call. False, with nothing written, when the buffer has no room for the whole section: call
-    /// <see cref="FlushBufferAsync"/> and try again; a section that does not fit even the empty
-    /// buffer (<see cref="Capacity"/>) goes through <see cref="WriteBlockAsync"/>.
-    /// </summary>
-    public bool TryBeginSection(ReadOnlySpan<byte> cid, int blockLength, out ArraySegment<byte> blockDestination)
-    {
-        var buffer = _buffer ?? throw new ObjectDisposedException(nameof(CarWriter));
-        if (!_headerWritten)
-        {
-            throw new InvalidOperationException("write the CAR header before any block");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(blockLength);
-        var sectionLength = (ulong)(cid.Length + blockLength);
-        var total = Varint.SizeOf(sectionLength) + cid.Length + blockLength;
-        if (buffer.Length - _used < total)
-        {
-            blockDestination = default;
-            return false;
-        }
-
-        _used += Varint.Write(sectionLength, buffer.AsSpan(_used));
-        cid.CopyTo(buffer.AsSpan(_used));
-        _used += cid.Length;
-        blockDestination = new ArraySegment<byte>(buffer, _used, blockLength);
-        _used += blockLength;
-        BlockCount++;
-        BytesWritten += total;
-        return true;
-    }
-
-    /// <summary>The buffer's size: the largest section <see cref="TryBeginSection"/> can take.</summary>
-    public int Capacity => (_buffer ?? throw new ObjectDisposedException(nameof(CarWriter))).Length;
-
-    private async ValueTask WriteSectionSlowAsync(Cid cid, ulong sectionLength, int prefixLength, ReadOnlyMemory<byte> block, CancellationToken cancellationToken)
+    private async ValueTask WriteSectionSlowAsync(ReadOnlyMemory<byte> cid, ulong sectionLength, int prefixLength, ReadOnlyMemory<byte> block, CancellationToken cancellationToken)
     {
         var buffer = _buffer!;
         if (buffer.Length - _used < prefixLength)
@@ -147,8 +119,8 @@ public sealed class CarWriter : IAsyncDisposable
         }
 
         _used += Varint.Write(sectionLength, buffer.AsSpan(_used));
-        cid.CopyTo(buffer.AsSpan(_used));
-        _used += cid.ByteLength;
+        cid.Span.CopyTo(buffer.AsSpan(_used));
+        _used += cid.Length;
         if (buffer.Length - _used >= block.Length)
         {
             block.Span.CopyTo(buffer.AsSpan(_used));
@@ -179,10 +151,8 @@ public sealed class CarWriter : IAsyncDisposable
         _used += bytes.Length;
     }
 
-    /// <summary>Writes the buffered bytes to the stream, without flushing the stream itself.</summary>
-    public async ValueTask FlushBufferAsync(CancellationToken cancellationToken = default)
+    private async ValueTask FlushBufferAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_buffer is null, this);
         if (_used > 0)
         {
             await _stream.WriteAsync(_buffer.AsMemory(0, _used), cancellationToken).ConfigureAwait(false);

@@ -407,9 +407,9 @@ public sealed class EfActorStore : IActorStore
                 await using (reader.ConfigureAwait(false))
                 {
                     // No object per block beyond the row's own values: the CID's text is decoded
-                    // straight into the CAR's buffer, the content copied after it. (GetBytes would
-                    // spare the content's array, but Microsoft.Data.Sqlite serves it by opening an
-                    // incremental blob handle per row, which costs far more.)
+                    // into a reused buffer and written in binary form. (GetBytes straight into the
+                    // CAR's buffer would spare the content's array, but Microsoft.Data.Sqlite serves
+                    // it by opening an incremental blob handle per row, which costs far more.)
                     var cid = new byte[128];
                     // SQLite's ReadAsync runs synchronously anyway, behind a task per row.
                     var sqlite = database.Provider == Application.Common.Configuration.DatabaseProvider.Sqlite;
@@ -426,19 +426,7 @@ public sealed class EfActorStore : IActorStore
                             throw new InvalidOperationException($"The stored block {text} of {did} has no valid CID.");
                         }
 
-                        var content = reader.GetFieldValue<byte[]>(1);
-                        if (!car.TryBeginSection(cid.AsSpan(0, cidLength), content.Length, out var destination))
-                        {
-                            await car.FlushBufferAsync(cancellationToken).ConfigureAwait(false);
-                            if (!car.TryBeginSection(cid.AsSpan(0, cidLength), content.Length, out destination))
-                            {
-                                // Larger than the whole buffer: handed to the stream as it is.
-                                await car.WriteBlockAsync(Cid.FromBytes(cid.AsSpan(0, cidLength)), content, cancellationToken).ConfigureAwait(false);
-                                continue;
-                            }
-                        }
-
-                        content.CopyTo(destination.AsSpan());
+                        await car.WriteBlockAsync(cid.AsMemory(0, cidLength), reader.GetFieldValue<byte[]>(1), cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
