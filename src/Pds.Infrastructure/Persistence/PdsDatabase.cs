@@ -87,7 +87,6 @@ public sealed class PdsDatabase : IUnitOfWork
                         // The waiting statements and COMMIT in one round trip. If any statement
                         // fails, PostgreSQL skips the rest, COMMIT included, and the transaction is
                         // rolled back when disposed; once COMMIT has run, disposing sends nothing.
-                        _atCommit = null;
                         await last.Add("COMMIT").ExecuteNonQueryAsync(Context, cancellationToken).ConfigureAwait(false);
                     }
                     else
