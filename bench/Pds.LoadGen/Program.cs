@@ -343,6 +343,7 @@ namespace Pds.LoadGen
                     var sw = Stopwatch.StartNew();
                     var metrics = await run(st).ConfigureAwait(false);
                     var wall = sw.Elapsed.TotalSeconds;
+                    var roundPeak = ProcStats.StatusMiB(st.Target.Pid, "VmHWM");
                     self.Refresh();
                     var sample = new Sample(
                         metrics,
@@ -353,8 +354,8 @@ namespace Pds.LoadGen
                         Math.Max(0, ProcStats.RunQueueWaitSeconds(st.Target.Pid) - w0) / wall,
                         (ProcStats.CpuPressureSeconds() - p0) / wall,
                         // Peak of this round only where VmHWM could be reset, else NaN (not known).
-                        peakReset ? ProcStats.StatusMiB(st.Target.Pid, "VmHWM") : double.NaN);
-                    st.PeakRssMiB = Math.Max(st.PeakRssMiB, ProcStats.StatusMiB(st.Target.Pid, "VmHWM"));
+                        peakReset ? roundPeak : double.NaN);
+                    st.PeakRssMiB = Math.Max(st.PeakRssMiB, roundPeak);
                     profiler?.Stop();
                     perTarget[st.Target.Name].Add(sample);
                     var shown = string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value:0.##}"));
