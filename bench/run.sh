@@ -22,6 +22,12 @@
 #   BENCH_VARIANTS="gcws:DOTNET_gcServer=0;pgo0:DOTNET_TieredPGO=0"  one more server of ours on
 #                          SQLite per variant (name:environment, ';' between variants), named
 #                          sqlite-<name>, to compare settings side by side in one run
+#   BENCH_PG_VARIANTS="pool8:MaxPoolSize=8"  one more server of ours on PostgreSQL per variant
+#                          (name:connection-string settings appended to its Npgsql connection
+#                          string, ';' between variants, ',' between a variant's settings), named
+#                          postgres-<name>, each with a database of its own in the same cluster
+#   BENCH_BASELINE=<rev>   also build that git revision of this repository and run it beside this
+#                          tree, as sqlite-base (and postgres-base), to compare two builds in one run
 #   BENCH_REFERENCE=0      leave the reference out: ratios are then to our first server (A/B runs)
 #   BENCH_ONLY=get,list    run only these workloads (row-key prefixes, see Settings.cs)
 #   BENCH_PERF_DIR=dir     profile the first round of each workload with Linux perf (servers then
@@ -84,6 +90,14 @@ trap cleanup EXIT
 say "building src/Pds.Api and bench/Pds.LoadGen (Release)"
 dotnet build "$root/src/Pds.Api" -c Release -o "$work/pds" -nologo -v q >"$work/build.log" 2>&1 \
   || { cat "$work/build.log" >&2; die "build of the server failed"; }
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  say "building src/Pds.Api at ${BENCH_BASELINE} (the baseline)"
+  mkdir -p "$work/base-src"
+  git -C "$root" archive "$BENCH_BASELINE" | tar -x -C "$work/base-src" \
+    || die "BENCH_BASELINE: git archive of '${BENCH_BASELINE}' failed"
+  dotnet build "$work/base-src/src/Pds.Api" -c Release -o "$work/pds-base" -nologo -v q >"$work/build-base.log" 2>&1 \
+    || { cat "$work/build-base.log" >&2; die "build of the baseline failed"; }
+fi
 dotnet build "$here/Pds.LoadGen" -c Release -o "$work/loadgen" -nologo -v q >"$work/build-loadgen.log" 2>&1 \
   || { cat "$work/build-loadgen.log" >&2; die "build of the load generator failed"; }
 
@@ -196,7 +210,7 @@ fi
 
 # Ours, once per database.
 start_ours() {
-  local name="$1" provider="$2" db_url="$3" variant_env="${4:-}" port plc data
+  local name="$1" provider="$2" db_url="$3" variant_env="${4:-}" build="${5:-$work/pds}" port plc data
   port="$(free_port)"
   start_plc "$name"
   plc="$plc_url"
@@ -212,7 +226,7 @@ start_ours() {
   read -ra extra <<<"${BENCH_OURS_ENV:-} $variant_env"
   env+=("${extra[@]}")
   [ -n "$db_url" ] && env+=(PDS_DATABASE_URL="$db_url")
-  (cd "$work/pds" && exec env "${env[@]}" timeout --signal=KILL "$limit" dotnet "$work/pds/Pds.Api.dll" >"$work/$name.log" 2>&1) &
+  (cd "$build" && exec env "${env[@]}" timeout --signal=KILL "$limit" dotnet "$build/Pds.Api.dll" >"$work/$name.log" 2>&1) &
   local wrapper=$!
   pids+=($wrapper)
   local ready=""
@@ -232,13 +246,27 @@ start_ours() {
   say "our server ($name) on port $port (pid $pid)"
 }
 start_ours sqlite sqlite ""
+[ -n "${BENCH_BASELINE:-}" ] && start_ours sqlite-base sqlite "" "" "$work/pds-base"
 IFS=';' read -ra variants <<<"${BENCH_VARIANTS:-}"
 for variant in "${variants[@]}"; do
   [ -n "${variant// /}" ] || continue
   [[ "$variant" == *:* ]] || die "BENCH_VARIANTS: '$variant' is not name:environment"
   start_ours "sqlite-${variant%%:*}" sqlite "" "${variant#*:}"
 done
-[ -n "$pg_url" ] && start_ours postgres postgres "$pg_url"
+if [ -n "$pg_url" ]; then
+  start_ours postgres postgres "$pg_url"
+  if [ -n "${BENCH_BASELINE:-}" ]; then
+    start_ours postgres-base postgres "$(echo "$pg_url" | sed -E "s/Database=([^;]*)/Database=\\1_base/")" "" "$work/pds-base"
+  fi
+  IFS=';' read -ra pg_variants <<<"${BENCH_PG_VARIANTS:-}"
+  for variant in "${pg_variants[@]}"; do
+    [ -n "${variant// /}" ] || continue
+    [[ "$variant" == *:* ]] || die "BENCH_PG_VARIANTS: '$variant' is not name:settings"
+    v_name="${variant%%:*}"
+    v_url="$(echo "$pg_url" | sed -E "s/Database=([^;]*)/Database=\\1_$v_name/");${variant#*:}"
+    start_ours "postgres-$v_name" postgres "${v_url//,/;}"
+  done
+fi
 
 # --- the workloads -------------------------------------------------------------------------------
 say "running workloads; progress on stderr"
@@ -269,6 +297,8 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
     echo "Reference: left out (BENCH_REFERENCE=0): ratios and targets are against our first server; $ours_line"
   fi
   [ -n "${BENCH_VARIANTS:-}" ] && echo "Variants (SQLite): ${BENCH_VARIANTS}"
+  [ -n "${BENCH_BASELINE:-}" ] && echo "Baseline (*-base): $(git -C "$root" rev-parse --short "$BENCH_BASELINE") (${BENCH_BASELINE})"
+  [ -n "${BENCH_PG_VARIANTS:-}" ] && [ -n "$pg_url" ] && echo "Variants (PostgreSQL): ${BENCH_PG_VARIANTS}"
   echo
   cat "$table"
 } | tee "$here/results/last.md"
