@@ -5,6 +5,7 @@ using Pds.Domain.Data;
 using Pds.Domain.Repo;
 using Pds.Domain.Repo.Car;
 using Pds.Infrastructure.Persistence;
+using Pds.Infrastructure.Persistence.ActorStore;
 using Pds.TestKit;
 
 namespace Pds.Infrastructure.Tests.Persistence;
@@ -344,6 +345,90 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
 
         // Numbers follow commit order: the other writer committed first.
         Assert.True(otherSeq < commit.Seq);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task ListRecordsWithBlocksSql_PostgresGenericPlan_ReadsOneBlockPerListedRecord(bool cursor, bool reverse)
+    {
+        if (_db.Provider != DatabaseProvider.Postgres)
+        {
+            // SQLite keeps no plan across parameter values: there is no generic plan to go wrong.
+            return;
+        }
+
+        // Many small repositories and one of 300 records and as many other blocks, with fresh
+        // statistics: the state in which PostgreSQL's generic plan for a join read all of the large
+        // repository's blocks for every page (it expects a repository to hold a few blocks).
+        for (var n = 0; n < 60; n++)
+        {
+            var small = NewDid();
+            await WithStoreAsync((store, _) => store.TransactAsync(small, async (tx, ct) =>
+            {
+                await tx.SetRootAsync("bafycommit1", "rev1", ct);
+                await tx.PutBlockAsync("bafyrecord", new byte[] { 1 }, "rev1", ct);
+                await tx.PutRecordAsync("app.bsky.feed.post", "3k0000", $"at://{small}/app.bsky.feed.post/3k0000", "bafyrecord", "rev1", ct);
+                return 0;
+            }));
+        }
+
+        var did = NewDid();
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            for (var i = 0; i < 300; i++)
+            {
+                var rkey = $"3k{i:D4}";
+                await tx.PutBlockAsync($"bafyrecord{i:D4}", new byte[] { 1, (byte)i }, "rev1", ct);
+                await tx.PutBlockAsync($"bafynode{i:D4}", new byte[] { 2, (byte)i }, "rev1", ct);
+                await tx.PutRecordAsync("app.bsky.feed.post", rkey, $"at://{did}/app.bsky.feed.post/{rkey}", $"bafyrecord{i:D4}", "rev1", ct);
+            }
+
+            return 0;
+        }));
+
+        // A connection of its own, not from the pool: the session settings below must not outlive the test.
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(_db.Options.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        var sql = EfActorStore.ListRecordsWithBlocksSql(cursor, reverse)
+            .Replace("@did", "$1", StringComparison.Ordinal)
+            .Replace("@collection", "$2", StringComparison.Ordinal)
+            .Replace("@limit", "$3", StringComparison.Ordinal)
+            .Replace("@cursor", "$4", StringComparison.Ordinal);
+        await Execute("ANALYZE record; ANALYZE repo_block; SET plan_cache_mode = force_generic_plan");
+        await Execute($"PREPARE listing(text, text, int, text) AS {sql}");
+        using var explain = connection.CreateCommand();
+        explain.CommandText = $"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE listing('{did}', 'app.bsky.feed.post', 10, '{(reverse ? "3k0100" : "3k0200")}')";
+        var plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
+
+        Assert.Equal(10, plan.GetProperty("Actual Rows").GetInt32());
+        Assert.Equal(10, BlockRowsRead(plan));
+
+        async Task Execute(string text)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = text;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        static long BlockRowsRead(System.Text.Json.JsonElement node)
+        {
+            var rows = node.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "repo_block"
+                ? (long)node.GetProperty("Actual Rows").GetDouble() * node.GetProperty("Actual Loops").GetInt64()
+                : 0;
+            if (node.TryGetProperty("Plans", out var children))
+            {
+                foreach (var child in children.EnumerateArray())
+                {
+                    rows += BlockRowsRead(child);
+                }
+            }
+
+            return rows;
+        }
     }
 
     [Fact]

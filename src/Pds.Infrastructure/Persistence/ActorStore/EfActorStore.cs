@@ -57,6 +57,21 @@ public sealed class EfActorStore : IActorStore
             cancellationToken);
     }
 
+    // The block is a subquery per returned row, not a join: PostgreSQL plans a prepared statement
+    // once for any parameters (its generic plan, used after five runs), and for a join with a
+    // parameterised LIMIT that plan can read every block of the repository for each page (a
+    // nested loop over all of them: 22 ms instead of 0.3 ms for 50 of 2,000 records). The
+    // subquery is one primary-key lookup per row returned, whatever the statistics.
+    private const string RecordWithBlockColumns =
+        "SELECT r.uri, r.rkey, r.cid, r.takedown_ref, (SELECT b.content FROM repo_block b WHERE b.did = r.did AND b.cid = r.cid) FROM record r ";
+
+    /// <summary>The statement <c>ListRecordsWithBlocksAsync</c> runs (<c>@did</c>, <c>@collection</c>, <c>@limit</c>, <c>@cursor</c> when given).</summary>
+    internal static string ListRecordsWithBlocksSql(bool cursor, bool reverse) =>
+        RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection"
+        + (!cursor ? "" : reverse ? " AND r.rkey > @cursor" : " AND r.rkey < @cursor")
+        + (reverse ? " ORDER BY r.rkey" : " ORDER BY r.rkey DESC")
+        + " LIMIT @limit";
+
     private sealed class Actor(PdsDatabase database, string did) : IActorStoreTransaction
     {
         private readonly PdsDbContext context = database.Context;
@@ -167,8 +182,6 @@ public sealed class EfActorStore : IActorStore
 
         // The hot read paths below run as plain commands on the context's connection: the same SQL
         // on both providers (snake_case tables, @-parameters), without EF Core's query pipeline.
-        private const string RecordWithBlockColumns =
-            "SELECT r.uri, r.rkey, r.cid, r.takedown_ref, b.content FROM record r LEFT JOIN repo_block b ON b.did = r.did AND b.cid = r.cid ";
 
         public async Task<StoredRecord?> GetRecordWithBlockAsync(string collection, string rkey, CancellationToken cancellationToken = default)
         {
@@ -185,10 +198,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task<IReadOnlyList<StoredRecord>> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, CancellationToken cancellationToken = default)
         {
-            var sql = RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection"
-                + (cursor is null ? "" : reverse ? " AND r.rkey > @cursor" : " AND r.rkey < @cursor")
-                + (reverse ? " ORDER BY r.rkey" : " ORDER BY r.rkey DESC")
-                + " LIMIT @limit";
+            var sql = ListRecordsWithBlocksSql(cursor is not null, reverse);
             var command = cursor is null
                 ? Command(sql, ("@collection", collection), ("@limit", limit))
                 : Command(sql, ("@collection", collection), ("@limit", limit), ("@cursor", cursor));
