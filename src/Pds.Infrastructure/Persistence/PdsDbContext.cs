@@ -126,8 +126,12 @@ public abstract class PdsDbContext : DbContext
         {
             e.ToTable("record");
             e.HasKey(x => new { x.Did, x.Collection, x.Rkey });
-            e.HasIndex(x => x.Uri).IsUnique();
             e.HasIndex(x => new { x.Did, x.RepoRev });
+
+            // A commit that drops a record keeps its block while another record of the repository
+            // still has the same CID; without this index that check read the whole table. (The URI
+            // has no index of its own: it is made of the primary key, which every lookup uses.)
+            e.HasIndex(x => new { x.Did, x.Cid });
         });
         modelBuilder.Entity<BlobRow>(e =>
         {

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Configuration;
@@ -428,6 +429,67 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             }
 
             return rows;
+        }
+    }
+
+    [Fact]
+    public async Task ReleaseRecordBlockSql_OtherRecordsCheck_LooksUpTheCidInAnIndex()
+    {
+        // The check runs for every record a commit updates or deletes; reading the repository's
+        // (or the table's) records one by one instead would cost in proportion to their number.
+        var sql = EfActorStore.ReleaseRecordBlockSql("'did:plc:abc'", "'bafyrecord'");
+        if (_db.Provider == DatabaseProvider.Postgres)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(_db.Options.ConnectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync();
+
+            // The tables are small here: without this the planner would rightly scan them whole.
+            using (var off = new Npgsql.NpgsqlCommand("SET enable_seqscan = off", connection))
+            {
+                await off.ExecuteNonQueryAsync();
+            }
+
+            using var explain = new Npgsql.NpgsqlCommand($"EXPLAIN (FORMAT JSON) {sql}", connection);
+            var plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
+            var recordScans = Nodes(plan).Where(n => n.TryGetProperty("Relation Name", out var r) && r.GetString() == "record").ToList();
+            Assert.NotEmpty(recordScans);
+            Assert.All(recordScans, n => Assert.Contains("cid", IndexCondition(n), StringComparison.Ordinal));
+        }
+        else
+        {
+            await using var context = _db.CreateContext();
+            var connection = context.Database.GetDbConnection();
+            await connection.OpenAsync();
+            using var explain = connection.CreateCommand();
+            explain.CommandText = $"EXPLAIN QUERY PLAN {sql}";
+            var details = new List<string>();
+            await using (var reader = await explain.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    details.Add(reader.GetString(3));
+                }
+            }
+
+            var recordSteps = details.Where(d => d.Contains(" record ", StringComparison.Ordinal) || d.EndsWith(" record", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(recordSteps);
+            Assert.All(recordSteps, d => Assert.Contains("cid=?", d, StringComparison.Ordinal));
+        }
+
+        // An index scan's condition, or a bitmap heap scan's (its bitmap index scan beneath).
+        static string IndexCondition(System.Text.Json.JsonElement node) =>
+            node.TryGetProperty("Index Cond", out var cond) || node.TryGetProperty("Recheck Cond", out cond) ? cond.GetString() ?? "" : "";
+
+        static IEnumerable<System.Text.Json.JsonElement> Nodes(System.Text.Json.JsonElement node)
+        {
+            yield return node;
+            if (node.TryGetProperty("Plans", out var children))
+            {
+                foreach (var child in children.EnumerateArray().SelectMany(Nodes))
+                {
+                    yield return child;
+                }
+            }
         }
     }
 

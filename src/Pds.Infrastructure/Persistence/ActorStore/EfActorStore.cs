@@ -72,6 +72,15 @@ public sealed class EfActorStore : IActorStore
         + (reverse ? " ORDER BY r.rkey" : " ORDER BY r.rkey DESC")
         + " LIMIT @limit";
 
+    /// <summary>
+    /// Deletes the block <paramref name="cid"/> of <paramref name="did"/> (each an SQL parameter or
+    /// literal) unless a record of that repository still has that CID (the <c>record (did, cid)</c>
+    /// index answers that).
+    /// </summary>
+    internal static string ReleaseRecordBlockSql(string did, string cid) =>
+        $"DELETE FROM \"repo_block\" WHERE \"did\" = {did} AND \"cid\" = {cid} " +
+        $"AND NOT EXISTS (SELECT 1 FROM \"record\" WHERE \"did\" = {did} AND \"cid\" = {cid})";
+
     private sealed class Actor(PdsDatabase database, string did) : IActorStoreTransaction
     {
         private readonly PdsDbContext context = database.Context;
@@ -520,10 +529,7 @@ public sealed class EfActorStore : IActorStore
             // After the record changes above, so a record block still in use by another record stays.
             foreach (var cid in changes.ReleasedRecordBlocks)
             {
-                var c = batch.Param(cid);
-                batch.Add(
-                    $"DELETE FROM \"repo_block\" WHERE \"did\" = {d} AND \"cid\" = {c} " +
-                    $"AND NOT EXISTS (SELECT 1 FROM \"record\" WHERE \"did\" = {d} AND \"cid\" = {c})");
+                batch.Add(ReleaseRecordBlockSql(d, batch.Param(cid)));
             }
 
             foreach (var (cid, bytes) in changes.NewBlocks)

@@ -70,6 +70,37 @@ public sealed class BlobTests(BlobLimitFactory factory) : IClassFixture<BlobLimi
     }
 
     [Fact]
+    public async Task ListBlobs_Since_OnlyBlobsOfRecordsWrittenAfterThatRevision()
+    {
+        var account = await _client.CreateAccountAsync();
+        async Task<(string Cid, string Rev)> PostWithImageAsync()
+        {
+            var blob = await UploadAsync(account, Png(2000));
+            var record = new Dictionary<string, object>
+            {
+                ["$type"] = "app.bsky.feed.post",
+                ["text"] = "image",
+                ["createdAt"] = "2026-12-06T00:00:00.000Z",
+                ["embed"] = new Dictionary<string, object>
+                {
+                    ["$type"] = "app.bsky.embed.images",
+                    ["images"] = new[] { new Dictionary<string, object> { ["alt"] = "", ["image"] = blob } },
+                },
+            };
+            var written = await (await _client.PostAsync("com.atproto.repo.createRecord", new { repo = account.Did, collection = "app.bsky.feed.post", record }, account.AccessJwt)).ReadOkJsonAsync();
+            return (blob.GetProperty("ref").GetProperty("$link").GetString()!, written.GetProperty("commit").GetProperty("rev").GetString()!);
+        }
+
+        var (first, firstRev) = await PostWithImageAsync();
+        var (second, _) = await PostWithImageAsync();
+
+        var all = await (await _client.GetAsync($"com.atproto.sync.listBlobs?did={account.Did}", null)).ReadOkJsonAsync();
+        Assert.Equal(new[] { first, second }.Order(StringComparer.Ordinal), all.GetProperty("cids").EnumerateArray().Select(c => c.GetString()));
+        var since = await (await _client.GetAsync($"com.atproto.sync.listBlobs?did={account.Did}&since={firstRev}", null)).ReadOkJsonAsync();
+        Assert.Equal([second], since.GetProperty("cids").EnumerateArray().Select(c => c.GetString()));
+    }
+
+    [Fact]
     public async Task ReplacingTheRecord_DeletesTheUnreferencedBlob()
     {
         var account = await _client.CreateAccountAsync();

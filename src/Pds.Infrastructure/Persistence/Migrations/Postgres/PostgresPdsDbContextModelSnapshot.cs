@@ -550,8 +550,7 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
 
                     b.HasKey("Did", "Collection", "Rkey");
 
-                    b.HasIndex("Uri")
-                        .IsUnique();
+                    b.HasIndex("Did", "Cid");
 
                     b.HasIndex("Did", "RepoRev");
 

@@ -543,8 +543,7 @@ namespace Pds.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.HasKey("Did", "Collection", "Rkey");
 
-                    b.HasIndex("Uri")
-                        .IsUnique();
+                    b.HasIndex("Did", "Cid");
 
                     b.HasIndex("Did", "RepoRev");
 
