@@ -19,27 +19,27 @@ public sealed record CommitMeta(string Cid, string Rev)
 public sealed class RepoAccess(IAccountStore accounts, IRequestContext request, IActorStore actors)
 {
     /// <summary>
-    /// Finds the readable repository <paramref name="repo"/> names and reads it, the account lookup
-    /// and the read under one open of the database connection when a DID is given (a handle is
-    /// resolved first). On SQLite each open re-registers the connection's SQL functions, a few
-    /// percent of a getRecord's CPU.
+    /// Finds the readable repository <paramref name="repo"/> names and reads it. When a DID is
+    /// given, <paramref name="read"/> is asked to read the account too (its second argument is
+    /// true), in the same command as the records: one round trip to the database, not two. A
+    /// handle is resolved to its account first, and the read then leaves the account out.
     /// </summary>
-    public Task<T> ReadAsync<T>(string repo, Func<AccountInfo, IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    public async Task<(AccountInfo Account, T Value)> ReadAsync<T>(
+        string repo,
+        Func<IActorStoreReader, bool, CancellationToken, Task<(AccountInfo? Account, T Value)>> read,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repo);
         ArgumentNullException.ThrowIfNull(read);
-        return repo.StartsWith("did:", StringComparison.Ordinal)
-            ? actors.ReadAsync(
-                repo,
-                async (reader, ct) => await read(await FindReadableAsync(repo, ct).ConfigureAwait(false), reader, ct).ConfigureAwait(false),
-                cancellationToken)
-            : ReadByHandleAsync(repo, read, cancellationToken);
-    }
+        if (repo.StartsWith("did:", StringComparison.Ordinal))
+        {
+            var (found, value) = await actors.ReadAsync(repo, (reader, ct) => read(reader, true, ct), cancellationToken).ConfigureAwait(false);
+            return (Readable(found, repo), value);
+        }
 
-    private async Task<T> ReadByHandleAsync<T>(string handle, Func<AccountInfo, IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
-    {
-        var account = await FindReadableAsync(handle, cancellationToken).ConfigureAwait(false);
-        return await actors.ReadAsync(account.Did, (reader, ct) => read(account, reader, ct), cancellationToken).ConfigureAwait(false);
+        var account = await FindReadableAsync(repo, cancellationToken).ConfigureAwait(false);
+        var (_, read2) = await actors.ReadAsync(account.Did, (reader, ct) => read(reader, false, ct), cancellationToken).ConfigureAwait(false);
+        return (account, read2);
     }
 
     public async Task<AccountInfo> FindAsync(string repo, CancellationToken cancellationToken)
@@ -54,11 +54,11 @@ public sealed class RepoAccess(IAccountStore accounts, IRequestContext request, 
     /// A repository the public repo reads (getRecord, listRecords, describeRepo) may show: a
     /// taken-down account's is not found, as in the reference PDS.
     /// </summary>
-    public async Task<AccountInfo> FindReadableAsync(string repo, CancellationToken cancellationToken)
-    {
-        var account = await FindAsync(repo, cancellationToken).ConfigureAwait(false);
-        return account.IsTakendown ? throw XrpcException.InvalidRequest($"Could not find repo: {repo}") : account;
-    }
+    public async Task<AccountInfo> FindReadableAsync(string repo, CancellationToken cancellationToken) =>
+        Readable(await FindAsync(repo, cancellationToken).ConfigureAwait(false), repo);
+
+    private static AccountInfo Readable(AccountInfo? account, string repo) =>
+        account is null || account.IsTakendown ? throw XrpcException.InvalidRequest($"Could not find repo: {repo}") : account;
 
     /// <summary>The caller's own repository; anyone else's is refused as the reference PDS does (401).</summary>
     public async Task<AccountInfo> FindWritableAsync(string repo, CancellationToken cancellationToken)

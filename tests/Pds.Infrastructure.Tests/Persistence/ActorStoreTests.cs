@@ -135,7 +135,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             Assert.Null(await reader.GetBlockAsync("bafyold", ct));
             Assert.Null(await reader.GetRecordAsync("app.bsky.feed.post", "old", ct));
             Assert.Equal(new byte[] { 0xB7, 0x0B, 0, 255 }, await reader.GetBlockAsync("bafyblock2999", ct));
-            var record = await reader.GetRecordWithBlockAsync("app.bsky.feed.post", "r01234", ct);
+            var (_, record) = await reader.GetRecordWithBlockAsync("app.bsky.feed.post", "r01234", false, ct);
             Assert.Equal("bafyblock1234", record?.Cid);
             Assert.Equal(new byte[] { 0xD2, 0x04, 0, 255 }, record?.Block);
             Assert.Equal("rev2", (await reader.GetRecordAsync("app.bsky.feed.post", "r01234", ct))?.Rev);
@@ -150,6 +150,62 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             Assert.All(missing, m => Assert.Equal("bafyblobnew", m.Cid));
             return 0;
         }));
+    }
+
+    [Fact]
+    public async Task RecordReads_WithAccount_ReadTheAccountAsTheAccountStoreDoes()
+    {
+        var did = NewDid();
+        var handle = $"h{Guid.NewGuid():N}"[..20] + ".test";
+        await WithStoreAsync(async (_, sp) =>
+        {
+            var accounts = sp.GetRequiredService<IAccountStore>();
+            await accounts.CreateAsync(new NewAccount(did, handle, handle + "@mail.test", null, DateTime.UtcNow, true));
+            await accounts.SetTakedownAsync(did, "mod-7");
+            return 0;
+        });
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            foreach (var rkey in new[] { "3ka", "3kb" })
+            {
+                await tx.PutBlockAsync("bafy" + rkey, new byte[] { 0xa0 }, "rev1", ct);
+                await tx.PutRecordAsync("app.bsky.feed.post", rkey, $"at://{did}/app.bsky.feed.post/{rkey}", "bafy" + rkey, "rev1", ct);
+            }
+
+            return 0;
+        }));
+
+        var expected = await WithStoreAsync((_, sp) => sp.GetRequiredService<IAccountStore>().GetByDidAsync(did));
+        Assert.NotNull(expected);
+        Assert.True(expected.IsTakendown);
+        await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
+        {
+            var (account, record) = await reader.GetRecordWithBlockAsync("app.bsky.feed.post", "3kb", true, ct);
+            Assert.Equal(expected, account);
+            Assert.Equal(DateTimeKind.Utc, account!.CreatedAt.Kind);
+            Assert.Equal(new byte[] { 0xa0 }, record?.Block);
+
+            var (listedAccount, listed) = await reader.ListRecordsWithBlocksAsync("app.bsky.feed.post", 10, null, false, true, ct);
+            Assert.Equal(expected, listedAccount);
+            Assert.Equal(["3kb", "3ka"], listed.Select(r => r.Rkey));
+
+            // Without the account, or of a missing record, the rest is read as before.
+            var (without, same) = await reader.GetRecordWithBlockAsync("app.bsky.feed.post", "3kb", false, ct);
+            Assert.Null(without);
+            Assert.Equal(record!.Rkey, same?.Rkey);
+            Assert.Equal(record.Block, same!.Block);
+            Assert.Equal((expected, null), await reader.GetRecordWithBlockAsync("app.bsky.feed.post", "3kz", true, ct));
+            var (noAccount, page) = await reader.ListRecordsWithBlocksAsync("app.bsky.feed.post", 10, "3kb", false, false, ct);
+            Assert.Null(noAccount);
+            Assert.Equal(["3ka"], page.Select(r => r.Rkey));
+            return 0;
+        }));
+
+        // A repository without an account row reads as no account.
+        var orphan = NewDid();
+        await CreateRepositoryAsync(orphan);
+        Assert.Null(await WithStoreAsync((store, _) => store.ReadAsync(orphan, async (reader, ct) => (await reader.ListRecordsWithBlocksAsync("app.bsky.feed.post", 10, null, false, true, ct)).Account)));
     }
 
     [Fact]

@@ -58,16 +58,19 @@ public interface IActorStoreReader
 
     /// <summary>
     /// One record with its stored block, read together (the read path of getRecord); the block is
-    /// null if the repository lacks it.
+    /// null if the repository lacks it. With <paramref name="withAccount"/> the repository's account
+    /// is read in the same command (one round trip to the database), and is null only if there is
+    /// no such account; without it, it is null.
     /// </summary>
-    Task<StoredRecord?> GetRecordWithBlockAsync(string collection, string rkey, CancellationToken cancellationToken = default);
+    Task<(AccountInfo? Account, StoredRecord? Record)> GetRecordWithBlockAsync(string collection, string rkey, bool withAccount, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Records of a collection ordered by record key, newest (highest key) first unless
     /// <paramref name="reverse"/>, starting after <paramref name="cursor"/> (a record key), each
-    /// with its stored block, read in one query (the read path of listRecords).
+    /// with its stored block, read in one query (the read path of listRecords); the account as in
+    /// <see cref="GetRecordWithBlockAsync"/>.
     /// </summary>
-    Task<IReadOnlyList<StoredRecord>> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, CancellationToken cancellationToken = default);
+    Task<(AccountInfo? Account, IReadOnlyList<StoredRecord> Records)> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, bool withAccount, CancellationToken cancellationToken = default);
 }
 
 public interface IActorStoreTransaction : IActorStoreReader

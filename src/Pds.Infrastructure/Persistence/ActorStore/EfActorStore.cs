@@ -192,22 +192,26 @@ public sealed class EfActorStore : IActorStore
         // The hot read paths below run as plain commands on the context's connection: the same SQL
         // on both providers (snake_case tables, @-parameters), without EF Core's query pipeline.
 
-        public async Task<StoredRecord?> GetRecordWithBlockAsync(string collection, string rkey, CancellationToken cancellationToken = default)
+        public async Task<(AccountInfo? Account, StoredRecord? Record)> GetRecordWithBlockAsync(string collection, string rkey, bool withAccount, CancellationToken cancellationToken = default)
         {
-            var command = Command(RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection AND r.rkey = @rkey", ("@collection", collection), ("@rkey", rkey));
+            var command = Command(
+                (withAccount ? AccountSql : "") + RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection AND r.rkey = @rkey",
+                ("@collection", collection),
+                ("@rkey", rkey));
             await using (command.ConfigureAwait(false))
             {
-                var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+                var reader = await command.ExecuteReaderAsync(withAccount ? System.Data.CommandBehavior.Default : System.Data.CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadStoredRecord(reader) : null;
+                    var account = withAccount ? await ReadAccountAsync(reader, cancellationToken).ConfigureAwait(false) : null;
+                    return (account, await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadStoredRecord(reader) : null);
                 }
             }
         }
 
-        public async Task<IReadOnlyList<StoredRecord>> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, CancellationToken cancellationToken = default)
+        public async Task<(AccountInfo? Account, IReadOnlyList<StoredRecord> Records)> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, bool withAccount, CancellationToken cancellationToken = default)
         {
-            var sql = ListRecordsWithBlocksSql(cursor is not null, reverse);
+            var sql = (withAccount ? AccountSql : "") + ListRecordsWithBlocksSql(cursor is not null, reverse);
             var command = cursor is null
                 ? Command(sql, ("@collection", collection), ("@limit", limit))
                 : Command(sql, ("@collection", collection), ("@limit", limit), ("@cursor", cursor));
@@ -216,15 +220,46 @@ public sealed class EfActorStore : IActorStore
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
+                    var account = withAccount ? await ReadAccountAsync(reader, cancellationToken).ConfigureAwait(false) : null;
                     var records = new List<StoredRecord>(Math.Min(limit, 100));
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
                         records.Add(ReadStoredRecord(reader));
                     }
 
-                    return records;
+                    return (account, records);
                 }
             }
+        }
+
+        // The account row, as the account store reads it, sent ahead of a read in the same command.
+        private const string AccountSql =
+            "SELECT did, handle, email, email_confirmed_at, created_at, deactivated_at, delete_after, takedown_ref, invites_disabled FROM account WHERE did = @did;\n";
+
+        /// <summary>Reads the result of <see cref="AccountSql"/> and moves to the next result.</summary>
+        private static async Task<AccountInfo?> ReadAccountAsync(System.Data.Common.DbDataReader reader, CancellationToken cancellationToken)
+        {
+            AccountInfo? account = null;
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                account = new AccountInfo(
+                    reader.GetString(0),
+                    reader.IsDBNull(1) ? null : reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    Utc(reader, 3),
+                    Utc(reader, 4)!.Value,
+                    Utc(reader, 5),
+                    Utc(reader, 6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7),
+                    reader.GetBoolean(8));
+            }
+
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            return account;
+
+            // As the model's UtcDateTimeConverter reads them (SQLite keeps no kind).
+            static DateTime? Utc(System.Data.Common.DbDataReader reader, int i) =>
+                reader.IsDBNull(i) ? null : DateTime.SpecifyKind(reader.GetFieldValue<DateTime>(i), DateTimeKind.Utc);
         }
 
         private static StoredRecord ReadStoredRecord(System.Data.Common.DbDataReader reader) => new(

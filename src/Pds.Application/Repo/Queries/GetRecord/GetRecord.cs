@@ -16,7 +16,7 @@ public sealed class GetRecordHandler(RepoAccess access) : IQueryHandler<GetRecor
         ArgumentNullException.ThrowIfNull(query);
         var (account, record) = await access.ReadAsync(
             query.Repo,
-            async (account, r, ct) => (account, await r.GetRecordWithBlockAsync(query.Collection, query.Rkey, ct).ConfigureAwait(false)),
+            (r, withAccount, ct) => r.GetRecordWithBlockAsync(query.Collection, query.Rkey, withAccount, ct),
             cancellationToken).ConfigureAwait(false);
 
         // A taken-down record is not served, as in the reference PDS.

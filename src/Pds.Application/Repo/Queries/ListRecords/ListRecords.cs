@@ -25,17 +25,14 @@ public sealed class ListRecordsHandler(RepoAccess access) : IQueryHandler<ListRe
     {
         ArgumentNullException.ThrowIfNull(query);
         var limit = query.Limit ?? 50;
-        return await access.ReadAsync(
+        var (_, records) = await access.ReadAsync(
             query.Repo,
-            async (_, r, ct) =>
-            {
-                var records = await r.ListRecordsWithBlocksAsync(query.Collection, limit, query.Cursor, query.Reverse ?? false, ct).ConfigureAwait(false);
-                var listed = records
-                    .Where(x => x.TakedownRef is null && x.Block is not null)
-                    .Select(x => new ListedRecord(x.Uri, x.Cid, new RecordValue(x.Block!)))
-                    .ToList();
-                return new ListRecordsOutput(records.Count == limit ? records[^1].Rkey : null, listed);
-            },
+            (r, withAccount, ct) => r.ListRecordsWithBlocksAsync(query.Collection, limit, query.Cursor, query.Reverse ?? false, withAccount, ct),
             cancellationToken).ConfigureAwait(false);
+        var listed = records
+            .Where(x => x.TakedownRef is null && x.Block is not null)
+            .Select(x => new ListedRecord(x.Uri, x.Cid, new RecordValue(x.Block!)))
+            .ToList();
+        return new ListRecordsOutput(records.Count == limit ? records[^1].Rkey : null, listed);
     }
 }
