@@ -550,6 +550,76 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     }
 
     [Fact]
+    public async Task ApplyCommitAsync_Postgres_CommitIsTwoRoundTrips()
+    {
+        if (_db.Provider != DatabaseProvider.Postgres)
+        {
+            // SQLite runs in the process: there are no round trips to save.
+            return;
+        }
+
+        var did = NewDid();
+        await CreateRepositoryAsync(did);
+        var changes = new RepoCommitChanges(
+            "bafycommit2", "rev2", [KeyValuePair.Create("bafynode2", (ReadOnlyMemory<byte>)new byte[] { 2 })],
+            [new RecordPut("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", "bafynode2")], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
+
+        // Npgsql starts an activity per command sent; those under this test's own activity are this
+        // write's (other tests run at the same time).
+        using var source = new System.Diagnostics.ActivitySource("Pds.Tests.RoundTrips");
+        var commands = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "Npgsql" or "Pds.Tests.RoundTrips",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using (var write = source.StartActivity("write"))
+        {
+            Assert.NotNull(write);
+            listener.ActivityStopped = a =>
+            {
+                if (a.Source.Name == "Npgsql" && a.TraceId == write.TraceId)
+                {
+                    commands.Add(a.DisplayName);
+                }
+            };
+            await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+            {
+                var root = await tx.GetRootAsync(ct);
+                Assert.Equal("bafycommit1", root?.Cid);
+                await tx.ApplyCommitAsync(changes, ct);
+                return 0;
+            }));
+        }
+
+        // The lock with the root, then the commit's statements with its event and COMMIT.
+        Assert.Equal(2, commands.Count);
+        Assert.Equal("bafycommit2", await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) => (await reader.GetRootAsync(ct))?.Cid)));
+        Assert.Equal(new byte[] { 2 }, await WithStoreAsync((store, _) => store.ReadAsync(did, (reader, ct) => reader.GetBlockAsync("bafynode2", ct))));
+        Assert.Contains(await WithStoreAsync((_, sp) => sp.GetRequiredService<ISequencer>().ReadAfterAsync(0, 100_000)), e => e.Did == did);
+    }
+
+    [Fact]
+    public async Task ApplyCommitAsync_ThenReadInTheSameTransaction_SeesTheCommit()
+    {
+        var did = NewDid();
+        await CreateRepositoryAsync(did);
+        var changes = new RepoCommitChanges(
+            "bafycommit2", "rev2", [KeyValuePair.Create("bafynode2", (ReadOnlyMemory<byte>)new byte[] { 2 })],
+            [new RecordPut("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", "bafynode2")], [], [], [], null);
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            Assert.Equal("bafycommit1", (await tx.GetRootAsync(ct))?.Cid);
+            await tx.ApplyCommitAsync(changes, ct);
+            Assert.Equal(("bafycommit2", "rev2"), ((await tx.GetRootAsync(ct))?.Cid, (await tx.GetRootAsync(ct))?.Rev));
+            Assert.Equal("bafynode2", (await tx.GetRecordAsync("app.bsky.feed.post", "3k1", ct))?.Cid);
+            Assert.Equal(new byte[] { 2 }, await tx.GetBlockAsync("bafynode2", ct));
+            return 0;
+        }));
+    }
+
+    [Fact]
     public async Task ApplyCommitAsync_NoSuchRepository_ThrowsAndSequencesNothing()
     {
         var did = NewDid();

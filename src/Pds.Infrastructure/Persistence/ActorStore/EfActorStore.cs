@@ -89,7 +89,27 @@ public sealed class EfActorStore : IActorStore
         // transaction (every commit starts with it); any change to the root here drops it.
         private (bool Read, RepoRootInfo? Root) _lockedRoot;
 
+        // Whether the lock's round trip found the repository (PostgreSQL). Every statement that
+        // deletes a repository's root takes the same lock, so it then exists until the commit.
+        private bool _existsUnderLock;
+
+        // Whether this transaction's commit statements wait for the COMMIT (see ApplyCommitAsync).
+        private bool _commitDeferred;
+
         public string Did => did;
+
+        /// <summary>
+        /// Sends the commit statements waiting for the COMMIT now, so that what runs after them in
+        /// this transaction sees their changes.
+        /// </summary>
+        private async ValueTask SendDeferredAsync(CancellationToken cancellationToken)
+        {
+            if (_commitDeferred)
+            {
+                _commitDeferred = false;
+                await database.FlushAtCommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
 
         /// <summary>Takes the account's write lock (see <see cref="PdsDatabase.LockActorAsync"/>).</summary>
         public async Task LockAsync(CancellationToken cancellationToken)
@@ -113,12 +133,14 @@ public sealed class EfActorStore : IActorStore
                     _lockedRoot = (true, await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
                         ? new RepoRootInfo(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTime>(2))
                         : null);
+                    _existsUnderLock = _lockedRoot.Root is not null;
                 }
             }
         }
 
         public async Task<RepoRootInfo?> GetRootAsync(CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             if (_lockedRoot.Read)
             {
                 var root = _lockedRoot.Root;
@@ -133,19 +155,25 @@ public sealed class EfActorStore : IActorStore
                 .ConfigureAwait(false);
         }
 
-        public async Task<byte[]?> GetBlockAsync(string cid, CancellationToken cancellationToken = default) =>
-            await context.RepoBlocks.AsNoTracking()
+        public async Task<byte[]?> GetBlockAsync(string cid, CancellationToken cancellationToken = default)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            return await context.RepoBlocks.AsNoTracking()
                 .Where(b => b.Did == did && b.Cid == cid)
                 .Select(b => b.Content)
                 .SingleOrDefaultAsync(cancellationToken)
                 .ConfigureAwait(false);
+        }
 
-        public async Task<RecordInfo?> GetRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default) =>
-            await context.Records.AsNoTracking()
+        public async Task<RecordInfo?> GetRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            return await context.Records.AsNoTracking()
                 .Where(r => r.Did == did && r.Collection == collection && r.Rkey == rkey)
                 .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt, r.TakedownRef))
                 .SingleOrDefaultAsync(cancellationToken)
                 .ConfigureAwait(false);
+        }
 
         public async Task<IReadOnlyList<RecordInfo>> ListRecordsSinceAsync(string rev, IReadOnlyCollection<string> collections, int limit, CancellationToken cancellationToken = default) =>
             await context.Records.AsNoTracking()
@@ -177,6 +205,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task<IReadOnlyDictionary<string, byte[]>> GetBlocksAsync(IReadOnlyCollection<string> cids, CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             if (cids.Count == 0)
             {
                 return new Dictionary<string, byte[]>();
@@ -402,6 +431,7 @@ public sealed class EfActorStore : IActorStore
         public async Task ReplaceRepositoryAsync(RepoReplacement replacement, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(replacement);
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             _lockedRoot = default;
             var clear = new SqlBatch();
             var d = clear.Param(did);
@@ -489,6 +519,7 @@ public sealed class EfActorStore : IActorStore
         public async Task PutBlockAsync(string cid, ReadOnlyMemory<byte> bytes, string rev, CancellationToken cancellationToken = default)
         {
             // Blocks are content-addressed: an existing block with this CID already has these bytes.
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             var exists = await context.RepoBlocks.AnyAsync(b => b.Did == did && b.Cid == cid, cancellationToken).ConfigureAwait(false);
             if (!exists && context.RepoBlocks.Local.All(b => b.Did != did || b.Cid != cid))
             {
@@ -498,6 +529,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task PutRecordAsync(string collection, string rkey, string uri, string cid, string rev, CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             var row = await context.Records
                 .SingleOrDefaultAsync(r => r.Did == did && r.Collection == collection && r.Rkey == rkey, cancellationToken)
                 .ConfigureAwait(false);
@@ -518,6 +550,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task SetRootAsync(string cid, string rev, CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             _lockedRoot = default;
             var row = await context.RepoRoots.SingleOrDefaultAsync(r => r.Did == did, cancellationToken).ConfigureAwait(false);
             if (row is null)
@@ -535,13 +568,22 @@ public sealed class EfActorStore : IActorStore
         public async Task ApplyCommitAsync(RepoCommitChanges changes, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(changes);
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             _lockedRoot = default;
-            var batch = new SqlBatch();
+
+            // On PostgreSQL, when the lock found the repository and nothing tracked waits to be
+            // saved before these statements, they go with the COMMIT (PdsDatabase.AtCommit) in one
+            // round trip, not one of their own before it. Whatever this transaction does next
+            // through this store sends them first (SendDeferredAsync).
+            var deferred = database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres
+                && _existsUnderLock
+                && !context.ChangeTracker.HasChanges();
+            var batch = deferred ? database.AtCommit : new SqlBatch();
             var d = batch.Param(did);
             var rev = batch.Param(changes.Rev);
             var now = batch.Param(DateTime.UtcNow);
 
-            // First, so its one returned row says the repository exists.
+            // First, so its one returned row says the repository exists (when it runs on its own).
             batch.Add($"UPDATE \"repo_root\" SET \"cid\" = {batch.Param(changes.RootCid)}, \"rev\" = {rev}, \"indexed_at\" = {now} WHERE \"did\" = {d} RETURNING \"did\"");
             foreach (var cid in changes.RemovedBlocks)
             {
@@ -587,7 +629,11 @@ public sealed class EfActorStore : IActorStore
                     repoEvent.Bytes);
             }
 
-            if (!await batch.ExecuteFirstResultHasRowAsync(context, cancellationToken).ConfigureAwait(false))
+            if (deferred)
+            {
+                _commitDeferred = true;
+            }
+            else if (!await batch.ExecuteFirstResultHasRowAsync(context, cancellationToken).ConfigureAwait(false))
             {
                 throw new InvalidOperationException($"The repository of {did} does not exist.");
             }
