@@ -15,6 +15,7 @@ public sealed class RateLimitTests(RateLimitedFactory factory) : IClassFixture<R
     public async Task CreateSession_ThirtyAttemptsPerFiveMinutes_ThenRateLimitExceededWithHeaders()
     {
         var identifier = XrpcClient.NewHandle("limited");
+        await RateLimitWindows.AwaitRoomAsync(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30));
         for (var i = 0; i < 30; i++)
         {
             var attempt = await LogInAsync(identifier);
@@ -58,6 +59,7 @@ public sealed class RateLimitTests(RateLimitedFactory factory) : IClassFixture<R
         };
 
         // 5000 points an hour: eight batches of 200 creates (4800) pass, the ninth does not.
+        await RateLimitWindows.AwaitRoomAsync(TimeSpan.FromHours(1), TimeSpan.FromSeconds(60));
         for (var i = 0; i < 8; i++)
         {
             var ok = await _client.PostAsync("com.atproto.repo.applyWrites", Batch(), account.AccessJwt);
@@ -109,6 +111,7 @@ public sealed class SharedRateLimitTests : IClassFixture<RedisTestServer>, IAsyn
         var identifier = XrpcClient.NewHandle("shared");
         var first = _first.CreateClient();
         var second = _second.CreateClient();
+        await RateLimitWindows.AwaitRoomAsync(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30));
         for (var i = 0; i < 15; i++)
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await first.PostAsync("com.atproto.server.createSession", new { identifier, password = "nope" }, null)).StatusCode);
@@ -120,6 +123,25 @@ public sealed class SharedRateLimitTests : IClassFixture<RedisTestServer>, IAsyn
         await XrpcPipelineTests.AssertXrpcErrorAsync(
             await second.PostAsync("com.atproto.server.createSession", new { identifier, password = "nope" }, null), HttpStatusCode.TooManyRequests, "RateLimitExceeded");
         Assert.NotEmpty(_redis.Address);
+    }
+}
+
+/// <summary>
+/// The limiters count in fixed windows aligned to the clock (a 5-minute window ends at :00, :05,
+/// ...), so a test that spends a budget and then expects it spent must not straddle a window's
+/// end: it starts in the next window when fewer than <c>needed</c> remain of the current one.
+/// </summary>
+internal static class RateLimitWindows
+{
+    public static async Task AwaitRoomAsync(TimeSpan window, TimeSpan needed)
+    {
+        var windowMs = (long)window.TotalMilliseconds;
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var leftMs = windowMs - (nowMs % windowMs);
+        if (leftMs < needed.TotalMilliseconds)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(leftMs + 50));
+        }
     }
 }
 
