@@ -33,13 +33,13 @@ public sealed class RepoAccess(IAccountStore accounts, IRequestContext request, 
         ArgumentNullException.ThrowIfNull(read);
         if (repo.StartsWith("did:", StringComparison.Ordinal))
         {
-            var (found, value) = await actors.ReadAsync(repo, (reader, ct) => read(reader, true, ct), cancellationToken).ConfigureAwait(false);
-            return (Readable(found, repo), value);
+            var (found, byDid) = await actors.ReadAsync(repo, (reader, ct) => read(reader, true, ct), cancellationToken).ConfigureAwait(false);
+            return (Readable(found, repo), byDid);
         }
 
         var account = await FindReadableAsync(repo, cancellationToken).ConfigureAwait(false);
-        var (_, read2) = await actors.ReadAsync(account.Did, (reader, ct) => read(reader, false, ct), cancellationToken).ConfigureAwait(false);
-        return (account, read2);
+        var (_, byHandle) = await actors.ReadAsync(account.Did, (reader, ct) => read(reader, false, ct), cancellationToken).ConfigureAwait(false);
+        return (account, byHandle);
     }
 
     public async Task<AccountInfo> FindAsync(string repo, CancellationToken cancellationToken)

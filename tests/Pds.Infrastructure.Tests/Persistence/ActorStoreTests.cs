@@ -617,6 +617,19 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             Assert.Equal(new byte[] { 2 }, await tx.GetBlockAsync("bafynode2", ct));
             return 0;
         }));
+
+        // Each read of the repository sends the waiting statements first, whichever comes first.
+        var changes3 = new RepoCommitChanges(
+            "bafycommit3", "rev3", [KeyValuePair.Create("bafynode3", (ReadOnlyMemory<byte>)new byte[] { 3 })],
+            [new RecordPut("app.bsky.feed.post", "3k2", $"at://{did}/app.bsky.feed.post/3k2", "bafynode3")], [], [], [], null);
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.GetRootAsync(ct);
+            await tx.ApplyCommitAsync(changes3, ct);
+            var (_, listed) = await tx.ListRecordsWithBlocksAsync("app.bsky.feed.post", 10, null, false, false, ct);
+            Assert.Equal([("3k2", (byte)3), ("3k1", (byte)2)], listed.Select(r => (r.Rkey, r.Block![0])));
+            return 0;
+        }));
     }
 
     [Fact]

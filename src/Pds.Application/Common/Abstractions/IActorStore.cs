@@ -112,8 +112,9 @@ public interface IActorStoreTransaction : IActorStoreReader
     /// Stores one commit's changes to the repository (blocks, record index, head) in as few
     /// statements as the database allows, inside the open transaction. The repository must exist.
     /// The statements may be sent only with the transaction's COMMIT (one round trip fewer on
-    /// PostgreSQL), so an error in them can surface when the transaction commits; anything this
-    /// transaction reads or writes through the store afterwards sees the changes.
+    /// PostgreSQL), so an error in them can surface when the transaction commits; whatever this
+    /// transaction then reads or changes of the repository's root, blocks or records through the
+    /// store sends them first, and so sees the changes.
     /// </summary>
     Task ApplyCommitAsync(RepoCommitChanges changes, CancellationToken cancellationToken = default);
 }

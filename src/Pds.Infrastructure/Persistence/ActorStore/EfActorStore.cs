@@ -175,8 +175,10 @@ public sealed class EfActorStore : IActorStore
                 .ConfigureAwait(false);
         }
 
-        public async Task<IReadOnlyList<RecordInfo>> ListRecordsSinceAsync(string rev, IReadOnlyCollection<string> collections, int limit, CancellationToken cancellationToken = default) =>
-            await context.Records.AsNoTracking()
+        public async Task<IReadOnlyList<RecordInfo>> ListRecordsSinceAsync(string rev, IReadOnlyCollection<string> collections, int limit, CancellationToken cancellationToken = default)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            return await context.Records.AsNoTracking()
                 .Where(r => r.Did == did && collections.Contains(r.Collection) && string.Compare(r.RepoRev, rev) > 0)
                 .OrderByDescending(r => r.RepoRev)
                 .ThenByDescending(r => r.Rkey)
@@ -184,24 +186,31 @@ public sealed class EfActorStore : IActorStore
                 .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt, r.TakedownRef))
                 .ToListAsync(cancellationToken)
                 .ConfigureAwait(false);
+        }
 
-        public async Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, CancellationToken cancellationToken = default) =>
-            await context.Records.AsNoTracking()
+        public async Task<IReadOnlyList<RecordInfo>> ListRecordsAsync(string collection, int limit, CancellationToken cancellationToken = default)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            return await context.Records.AsNoTracking()
                 .Where(r => r.Did == did && r.Collection == collection)
                 .OrderByDescending(r => r.Rkey)
                 .Take(limit)
                 .Select(r => new RecordInfo(r.Uri, r.Collection, r.Rkey, r.Cid, r.RepoRev, r.IndexedAt, r.TakedownRef))
                 .ToListAsync(cancellationToken)
                 .ConfigureAwait(false);
+        }
 
-        public async Task<IReadOnlyList<string>> ListCollectionsAsync(CancellationToken cancellationToken = default) =>
-            await context.Records.AsNoTracking()
+        public async Task<IReadOnlyList<string>> ListCollectionsAsync(CancellationToken cancellationToken = default)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            return await context.Records.AsNoTracking()
                 .Where(r => r.Did == did)
                 .Select(r => r.Collection)
                 .Distinct()
                 .OrderBy(c => c)
                 .ToListAsync(cancellationToken)
                 .ConfigureAwait(false);
+        }
 
         public async Task<IReadOnlyDictionary<string, byte[]>> GetBlocksAsync(IReadOnlyCollection<string> cids, CancellationToken cancellationToken = default)
         {
@@ -223,6 +232,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task<(AccountInfo? Account, StoredRecord? Record)> GetRecordWithBlockAsync(string collection, string rkey, bool withAccount, CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             var command = Command(
                 (withAccount ? AccountSql : "") + RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection AND r.rkey = @rkey",
                 ("@collection", collection),
@@ -240,6 +250,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task<(AccountInfo? Account, IReadOnlyList<StoredRecord> Records)> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, bool withAccount, CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             var sql = (withAccount ? AccountSql : "") + ListRecordsWithBlocksSql(cursor is not null, reverse);
             var command = cursor is null
                 ? Command(sql, ("@collection", collection), ("@limit", limit))
@@ -323,6 +334,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task<IReadOnlyList<string>> ListBlobsAsync(string? sinceRev, string? cursor, int limit, CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             IQueryable<string> cids;
             if (sinceRev is null)
             {
@@ -369,11 +381,14 @@ public sealed class EfActorStore : IActorStore
             }
         }
 
-        public async Task<bool> SetRecordTakedownAsync(string collection, string rkey, string? takedownRef, CancellationToken cancellationToken = default) =>
-            await context.Records
+        public async Task<bool> SetRecordTakedownAsync(string collection, string rkey, string? takedownRef, CancellationToken cancellationToken = default)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            return await context.Records
                 .Where(r => r.Did == did && r.Collection == collection && r.Rkey == rkey)
                 .ExecuteUpdateAsync(u => u.SetProperty(r => r.TakedownRef, takedownRef), cancellationToken)
                 .ConfigureAwait(false) > 0;
+        }
 
         public async Task<bool> SetBlobTakedownAsync(string cid, string? takedownRef, CancellationToken cancellationToken = default) =>
             await context.Blobs
@@ -481,6 +496,7 @@ public sealed class EfActorStore : IActorStore
         public async Task WriteBlocksAsync(CarWriter car, string? sinceRev, string? skipCid, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(car);
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             var command = sinceRev is null
                 ? Command("SELECT cid, content FROM repo_block WHERE did = @did")
                 : Command("SELECT cid, content FROM repo_block WHERE did = @did AND repo_rev > @since", ("@since", sinceRev));
