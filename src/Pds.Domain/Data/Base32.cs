@@ -38,20 +38,6 @@ public static class Base32
     /// <summary>Bytes that <paramref name="charCount"/> base32 characters decode to.</summary>
     public static int DecodedLength(int charCount) => charCount * 5 / 8;
 
-    /// <summary>Decodes lower-case unpadded base32; returns false on any character outside the alphabet or non-zero trailing bits.</summary>
-    public static bool TryDecode(ReadOnlySpan<char> text, out byte[] bytes)
-    {
-        var result = new byte[DecodedLength(text.Length)];
-        if (!TryDecode(text, result))
-        {
-            bytes = [];
-            return false;
-        }
-
-        bytes = result;
-        return true;
-    }
-
     /// <summary>
     /// Decodes lower-case unpadded base32 into <paramref name="result"/>, which must hold exactly
     /// <see cref="DecodedLength"/> bytes; false on any character outside the alphabet or non-zero

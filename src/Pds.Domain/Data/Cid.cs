@@ -152,9 +152,15 @@ public sealed class Cid : IEquatable<Cid>, IComparable<Cid>, IParsable<Cid>
     /// <paramref name="destination"/> without allocating, as <see cref="TryParse(string?, out Cid)"/>
     /// would read it; false if the string is no such CID or the destination is too small.
     /// </summary>
-    public static bool TryDecodeString(ReadOnlySpan<char> s, Span<byte> destination, out int written)
+    public static bool TryDecodeString(ReadOnlySpan<char> s, Span<byte> destination, out int written) =>
+        TryDecodeString(s, destination, out written, out _, out _, out _);
+
+    /// <summary><see cref="TryDecodeString(ReadOnlySpan{char}, Span{byte}, out int)"/>, also giving the CID's structure.</summary>
+    private static bool TryDecodeString(ReadOnlySpan<char> s, Span<byte> destination, out int written, out ulong codec, out ulong hashCode, out int digestOffset)
     {
         written = 0;
+        codec = hashCode = 0;
+        digestOffset = 0;
         if (s.Length < 8 || s[0] != 'b')
         {
             return false;
@@ -166,7 +172,7 @@ public sealed class Cid : IEquatable<Cid>, IComparable<Cid>, IParsable<Cid>
             return false;
         }
 
-        if (!TryReadShape(destination[..length], out _, out _, out _, out var consumed) || consumed != length)
+        if (!TryReadShape(destination[..length], out codec, out hashCode, out digestOffset, out var consumed) || consumed != length)
         {
             return false;
         }
@@ -208,18 +214,18 @@ public sealed class Cid : IEquatable<Cid>, IComparable<Cid>, IParsable<Cid>
     public static bool TryParse(string? s, IFormatProvider? provider, out Cid result)
     {
         result = null!;
-        if (string.IsNullOrEmpty(s) || s.Length < 8 || s[0] != 'b' || !Base32.TryDecode(s.AsSpan(1), out var bytes))
+        if (s is null || s.Length < 8)
         {
             return false;
         }
 
-        if (!TryRead(bytes, out var cid, out var consumed) || consumed != bytes.Length)
+        var bytes = new byte[Base32.DecodedLength(s.Length - 1)];
+        if (!TryDecodeString(s, bytes, out _, out var codec, out var hashCode, out var digestOffset))
         {
             return false;
         }
 
-        cid!._string = s;
-        result = cid;
+        result = new Cid(bytes, codec, hashCode, digestOffset) { _string = s };
         return true;
     }
 
