@@ -253,17 +253,19 @@ for variant in "${variants[@]}"; do
   [[ "$variant" == *:* ]] || die "BENCH_VARIANTS: '$variant' is not name:environment"
   start_ours "sqlite-${variant%%:*}" sqlite "" "${variant#*:}"
 done
+# The run's PostgreSQL connection string with its database name suffixed: a database per server.
+pg_url_with_suffix() { echo "$pg_url" | sed -E "s/Database=([^;]*)/Database=\\1_$1/"; }
 if [ -n "$pg_url" ]; then
   start_ours postgres postgres "$pg_url"
   if [ -n "${BENCH_BASELINE:-}" ]; then
-    start_ours postgres-base postgres "$(echo "$pg_url" | sed -E "s/Database=([^;]*)/Database=\\1_base/")" "" "$work/pds-base"
+    start_ours postgres-base postgres "$(pg_url_with_suffix base)" "" "$work/pds-base"
   fi
   IFS=';' read -ra pg_variants <<<"${BENCH_PG_VARIANTS:-}"
   for variant in "${pg_variants[@]}"; do
     [ -n "${variant// /}" ] || continue
     [[ "$variant" == *:* ]] || die "BENCH_PG_VARIANTS: '$variant' is not name:settings"
     v_name="${variant%%:*}"
-    v_url="$(echo "$pg_url" | sed -E "s/Database=([^;]*)/Database=\\1_$v_name/");${variant#*:}"
+    v_url="$(pg_url_with_suffix "$v_name");${variant#*:}"
     start_ours "postgres-$v_name" postgres "${v_url//,/;}"
   done
 fi
