@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Pds.TestKit;
 
@@ -72,6 +73,12 @@ public class PdsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         }
 
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, PipelineProbe>());
+        builder.ConfigureTestServices(ConfigureTestServices);
+    }
+
+    /// <summary>Registrations made after the server's own (the last registration of a service wins); subclasses override.</summary>
+    protected virtual void ConfigureTestServices(IServiceCollection services)
+    {
     }
 }
 

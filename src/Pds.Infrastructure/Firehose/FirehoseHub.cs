@@ -14,6 +14,9 @@ public sealed class FirehoseOptions
 {
     /// <summary>How many recent frames are kept in memory; a live subscriber further behind than this is too slow.</summary>
     public int RingCapacity { get; init; } = 8192;
+
+    /// <summary>How long the hub waits for an announcement before it reads the event log anyway.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>One encoded firehose frame and when its event was sequenced.</summary>
@@ -99,20 +102,33 @@ public sealed partial class FirehoseHub(
             }
 
             _ready.TrySetResult();
+            var read = true;
             while (!stoppingToken.IsCancellationRequested)
             {
-                // Taken before reading, so a commit that pulses during the read is not slept through.
+                // Taken before looking, so an announcement made meanwhile is not slept through.
                 var pulse = signal.NextPulse;
-                try
+                var (committed, notified, readRequested, committing) = signal.Take();
+                // This process's own commits come with their events: only a gap in the numbers
+                // (another process's write, or announcements taken out of order), a notification
+                // beyond them (unless a local commit, maybe the notified one, is still handing its
+                // events over: its end wakes this loop again), a plain pulse or the poll needs the log.
+                var gap = !TakeCommitted(committed);
+                var failed = false;
+                if (read || readRequested || gap || (notified > Head && !committing))
                 {
-                    await ReadNewAsync(stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogReadFailed(logger, e);
+                    try
+                    {
+                        await ReadNewAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        LogReadFailed(logger, e);
+                        failed = true;
+                    }
                 }
 
-                await SequencerSignal.WaitAsync(pulse, TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                // Woken by nothing for a poll interval: read anyway (the fallback).
+                read = !await SequencerSignal.WaitAsync(pulse, firehoseOptions.PollInterval, stoppingToken).ConfigureAwait(false) || failed;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -137,23 +153,66 @@ public sealed partial class FirehoseHub(
                 return;
             }
 
-            var entries = events.Select(Encode).ToList();
-            lock (_lock)
-            {
-                foreach (var entry in entries)
-                {
-                    _ring[entry.Seq % RingCapacity] = entry;
-                    _head = entry.Seq;
-                    _oldest = Math.Max(_oldest, entry.Seq - RingCapacity + 1);
-                }
-
-                Interlocked.Exchange(ref _appended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-            }
-
+            Append(events.Select(Encode).ToList());
             if (events.Count < PageSize)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Adds events handed over by this process's commits, in order. Says false (and adds none
+    /// beyond the gap) when one does not follow the head: the log must be read.
+    /// </summary>
+    private bool TakeCommitted(IReadOnlyList<SequencedEvent> committed)
+    {
+        var entries = new List<FirehoseEntry>(committed.Count);
+        var head = Head;
+        foreach (var e in committed)
+        {
+            if (e.Seq <= head)
+            {
+                continue;
+            }
+
+            if (e.Seq != head + 1)
+            {
+                Append(entries);
+                return false;
+            }
+
+            entries.Add(Encode(e));
+            head = e.Seq;
+        }
+
+        Append(entries);
+        return true;
+    }
+
+    /// <summary>Adds entries in ascending order; any at or below the head (read twice) are skipped.</summary>
+    private void Append(List<FirehoseEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            foreach (var entry in entries)
+            {
+                if (entry.Seq <= _head)
+                {
+                    continue;
+                }
+
+                _ring[entry.Seq % RingCapacity] = entry;
+                _head = entry.Seq;
+                _oldest = Math.Max(_oldest, entry.Seq - RingCapacity + 1);
+            }
+
+            Interlocked.Exchange(ref _appended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 

@@ -6,8 +6,9 @@ using Pds.Application.Common.Configuration;
 namespace Pds.Infrastructure.Firehose;
 
 /// <summary>
-/// On PostgreSQL, listens for the notification every event-appending transaction sends, so that a
-/// write made through any server process on the same database wakes this process's firehose at once.
+/// On PostgreSQL, listens for the notification every appended event sends at commit (its number is
+/// the payload), so that a write made through any server process on the same database wakes this
+/// process's firehose at once; the firehose reads the log only for numbers it has not been handed.
 /// </summary>
 public sealed partial class PostgresSequencerListener(DatabaseOptions database, SequencerSignal signal, ILogger<PostgresSequencerListener> logger) : BackgroundService
 {
@@ -28,7 +29,8 @@ public sealed partial class PostgresSequencerListener(DatabaseOptions database, 
                 await using (connection.ConfigureAwait(false))
                 {
                     await connection.OpenAsync(stoppingToken).ConfigureAwait(false);
-                    connection.Notification += (_, _) => signal.Pulse();
+                    // The payload is the event's number; an empty one (older servers) asks for a read.
+                    connection.Notification += (_, e) => signal.Notified(long.TryParse(e.Payload, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seq) ? seq : null);
                     await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
                     {
                         await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);

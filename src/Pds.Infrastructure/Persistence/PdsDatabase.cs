@@ -39,8 +39,50 @@ public sealed class PdsDatabase : IUnitOfWork
     /// </summary>
     internal long WriteGeneration { get; private set; }
 
-    /// <summary>Set by the sequencer when the open transaction appended events; the firehose is woken after commit.</summary>
-    internal bool EventsAppended { get; set; }
+    // The events the open transaction appended, in the order their statements were added, and
+    // the numbers their statements returned, in the order they ran (the same order: a batch that
+    // appends immediately first sends whatever waits for the commit).
+    private List<SequencedEvent>? _events;
+    private List<long>? _eventNumbers;
+
+    /// <summary>Records an event the open transaction appends (its number is still 0).</summary>
+    internal void EventAdded(SequencedEvent pending) => (_events ??= []).Add(pending);
+
+    /// <summary>Records the number the database gave the next appended event.</summary>
+    internal void EventNumbered(long seq) => (_eventNumbers ??= []).Add(seq);
+
+    /// <summary>The number of the last event appended in the open transaction.</summary>
+    internal long LastEventNumber => _eventNumbers is { Count: > 0 } numbers ? numbers[^1] : throw new InvalidOperationException("No event has been numbered in this transaction.");
+
+    /// <summary>
+    /// After a commit that appended events: this process's firehose gets them with their numbers,
+    /// so it need not read them back from the database. When the numbers are not all known or not
+    /// consecutive (which the counter row's lock rules out), it is told to read the log instead.
+    /// </summary>
+    private void AnnounceCommittedEvents()
+    {
+        var events = _events!;
+        var numbers = _eventNumbers;
+        if (numbers is null || numbers.Count != events.Count)
+        {
+            _signal!.CommitEnded(readLog: true);
+            return;
+        }
+
+        var numbered = new SequencedEvent[events.Count];
+        for (var i = 0; i < numbered.Length; i++)
+        {
+            if (numbers[i] != numbers[0] + i)
+            {
+                _signal!.CommitEnded(readLog: true);
+                return;
+            }
+
+            numbered[i] = events[i] with { Seq = numbers[i] };
+        }
+
+        _signal!.Committed(numbered);
+    }
 
     private SqlBatch? _atCommit;
 
@@ -82,21 +124,40 @@ public sealed class PdsDatabase : IUnitOfWork
                 {
                     var result = await work(cancellationToken).ConfigureAwait(false);
                     await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                    if (_atCommit is { IsEmpty: false } last)
+                    var announcing = _signal is not null && _events is { Count: > 0 };
+                    if (announcing)
                     {
-                        // The waiting statements and COMMIT in one round trip. If any statement
-                        // fails, PostgreSQL skips the rest, COMMIT included, and the transaction is
-                        // rolled back when disposed; once COMMIT has run, disposing sends nothing.
-                        await last.Add("COMMIT").ExecuteNonQueryAsync(Context, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        _signal!.Committing();
                     }
 
-                    if (EventsAppended)
+                    try
                     {
-                        _signal?.Pulse();
+                        if (_atCommit is { IsEmpty: false } last)
+                        {
+                            // The waiting statements and COMMIT in one round trip. If any statement
+                            // fails, PostgreSQL skips the rest, COMMIT included, and the transaction is
+                            // rolled back when disposed; once COMMIT has run, disposing sends nothing.
+                            await last.Add("COMMIT").ExecuteNonQueryAsync(Context, cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    catch
+                    {
+                        if (announcing)
+                        {
+                            // Whether the commit happened is not known here: the log says.
+                            _signal!.CommitEnded(readLog: true);
+                        }
+
+                        throw;
+                    }
+
+                    if (announcing)
+                    {
+                        AnnounceCommittedEvents();
                     }
 
                     return result;
@@ -106,7 +167,8 @@ public sealed class PdsDatabase : IUnitOfWork
                     // Whatever happened, nothing tracked in a failed or finished transaction may leak
                     // into the next unit of work on this context.
                     Context.ChangeTracker.Clear();
-                    EventsAppended = false;
+                    _events = null;
+                    _eventNumbers = null;
                     _atCommit = null;
                     WriteGeneration++;
                 }

@@ -41,11 +41,28 @@ internal sealed class SqlBatch
         return this;
     }
 
+    /// <summary>
+    /// The column name under which a statement returns the number of an event it appended; the
+    /// batch reports each such number to the database it was given with
+    /// <see cref="ReportEventNumbersTo"/>.
+    /// </summary>
+    public const string AppendedSeqColumn = "appended_seq";
+
+    private PdsDatabase? _numbering;
+
+    /// <summary>Reports the numbers of the events this batch appends (<see cref="AppendedSeqColumn"/>) to <paramref name="database"/> as it runs.</summary>
+    public void ReportEventNumbersTo(PdsDatabase database) => _numbering = database;
+
     public async Task<int> ExecuteNonQueryAsync(PdsDbContext context, CancellationToken cancellationToken)
     {
         if (IsEmpty)
         {
             return 0;
+        }
+
+        if (_numbering is not null)
+        {
+            return (await ReadAllAsync(context, cancellationToken).ConfigureAwait(false)).RecordsAffected;
         }
 
         var command = Create(context);
@@ -55,21 +72,14 @@ internal sealed class SqlBatch
         }
     }
 
-    /// <summary>Runs the statements and returns the first column of the first row of the first result.</summary>
-    public async Task<object?> ExecuteScalarAsync(PdsDbContext context, CancellationToken cancellationToken)
-    {
-        var command = Create(context);
-        await using (command.ConfigureAwait(false))
-        {
-            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>
     /// Runs the statements, reading every result, and says whether the first statement that
     /// returns columns returned a row.
     /// </summary>
-    public async Task<bool> ExecuteFirstResultHasRowAsync(PdsDbContext context, CancellationToken cancellationToken)
+    public async Task<bool> ExecuteFirstResultHasRowAsync(PdsDbContext context, CancellationToken cancellationToken) =>
+        (await ReadAllAsync(context, cancellationToken).ConfigureAwait(false)).FirstHasRow;
+
+    private async Task<(bool FirstHasRow, int RecordsAffected)> ReadAllAsync(PdsDbContext context, CancellationToken cancellationToken)
     {
         var command = Create(context);
         await using (command.ConfigureAwait(false))
@@ -80,10 +90,15 @@ internal sealed class SqlBatch
                 bool? first = null;
                 do
                 {
+                    var numbers = _numbering is not null && reader.FieldCount > 0 && reader.GetName(0) == AppendedSeqColumn;
                     var hasRow = false;
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
                         hasRow = true;
+                        if (numbers)
+                        {
+                            _numbering!.EventNumbered(reader.GetInt64(0));
+                        }
                     }
 
                     if (first is null && reader.FieldCount > 0)
@@ -92,7 +107,7 @@ internal sealed class SqlBatch
                     }
                 }
                 while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
-                return first ?? false;
+                return (first ?? false, reader.RecordsAffected);
             }
         }
     }

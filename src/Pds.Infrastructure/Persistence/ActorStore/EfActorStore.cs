@@ -639,7 +639,7 @@ public sealed class EfActorStore : IActorStore
                 // writers take turns anyway, and the event goes in this batch.
                 Sequencer.EfSequencer.AddAppend(
                     database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres ? database.AtCommit : batch,
-                    database.Provider,
+                    database,
                     did,
                     repoEvent.Type,
                     repoEvent.Bytes);
@@ -654,10 +654,6 @@ public sealed class EfActorStore : IActorStore
                 throw new InvalidOperationException($"The repository of {did} does not exist.");
             }
 
-            if (changes.Event is not null)
-            {
-                database.EventsAppended = true;
-            }
         }
     }
 }

@@ -32,30 +32,34 @@ public sealed class EfSequencer : ISequencer
         await _database.FlushAtCommitAsync(cancellationToken).ConfigureAwait(false);
 
         var batch = new SqlBatch();
-        AddAppend(batch, _database.Provider, did, eventType, eventBytes);
-        var seq = Convert.ToInt64(await batch.ExecuteScalarAsync(_database.Context, cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-
-        _database.EventsAppended = true;
-        return seq;
+        AddAppend(batch, _database, did, eventType, eventBytes);
+        await batch.ExecuteNonQueryAsync(_database.Context, cancellationToken).ConfigureAwait(false);
+        return _database.LastEventNumber;
     }
 
     /// <summary>
     /// Adds the statements that append one event to a batch: the counter increment (its row lock
-    /// is held until the transaction ends) and the event insert, returning the event's number; on
-    /// PostgreSQL one statement plus the notification. The caller sets
-    /// <see cref="PdsDatabase.EventsAppended"/> once the batch has run.
+    /// is held until the transaction ends) and the event insert, returning the event's number under
+    /// <see cref="SqlBatch.AppendedSeqColumn"/>; on PostgreSQL one statement, which also notifies
+    /// every listening server process of the number at commit. The event and, once the batch has
+    /// run, its number are recorded on <paramref name="database"/>, which hands the committed
+    /// events to this process's firehose.
     /// </summary>
-    internal static void AddAppend(SqlBatch batch, DatabaseProvider provider, string did, string eventType, ReadOnlyMemory<byte> eventBytes)
+    internal static void AddAppend(SqlBatch batch, PdsDatabase database, string did, string eventType, ReadOnlyMemory<byte> eventBytes)
     {
-        var row = $"{batch.Param(did)}, {batch.Param(eventType)}, {batch.Bytes(eventBytes)}, {batch.Param(DateTime.UtcNow)}, {batch.Param(false)}";
-        if (provider == DatabaseProvider.Postgres)
+        // Microseconds, as PostgreSQL keeps them: the firehose's copy matches the stored one.
+        var now = DateTime.UtcNow;
+        now = new DateTime(now.Ticks - (now.Ticks % 10), DateTimeKind.Utc);
+        var bytes = SqlBatch.WholeArray(eventBytes);
+        var row = $"{batch.Param(did)}, {batch.Param(eventType)}, {batch.Param(bytes)}, {batch.Param(now)}, {batch.Param(false)}";
+        if (database.Provider == DatabaseProvider.Postgres)
         {
             batch.Add(
-                "WITH \"c\" AS (UPDATE \"sequencer_counter\" SET \"value\" = \"value\" + 1 WHERE \"id\" = 1 RETURNING \"value\") " +
-                "INSERT INTO \"sequenced_event\" (\"seq\", \"did\", \"event_type\", \"event\", \"sequenced_at\", \"invalidated\") " +
-                $"SELECT \"value\", {row} FROM \"c\" RETURNING \"seq\"");
-            // Delivered when the transaction commits, to every server process listening.
-            batch.Add("SELECT pg_notify('pds_sequencer', '')");
+                "WITH \"c\" AS (UPDATE \"sequencer_counter\" SET \"value\" = \"value\" + 1 WHERE \"id\" = 1 RETURNING \"value\"), " +
+                "\"e\" AS (INSERT INTO \"sequenced_event\" (\"seq\", \"did\", \"event_type\", \"event\", \"sequenced_at\", \"invalidated\") " +
+                $"SELECT \"value\", {row} FROM \"c\" RETURNING \"seq\") " +
+                // Delivered when the transaction commits, to every server process listening.
+                $"SELECT \"seq\" AS \"{SqlBatch.AppendedSeqColumn}\" FROM \"e\", pg_notify('{Firehose.PostgresSequencerListener.Channel}', \"seq\"::text)");
         }
         else
         {
@@ -63,8 +67,11 @@ public sealed class EfSequencer : ISequencer
             batch.Add("UPDATE \"sequencer_counter\" SET \"value\" = \"value\" + 1 WHERE \"id\" = 1");
             batch.Add(
                 "INSERT INTO \"sequenced_event\" (\"seq\", \"did\", \"event_type\", \"event\", \"sequenced_at\", \"invalidated\") " +
-                $"SELECT \"value\", {row} FROM \"sequencer_counter\" WHERE \"id\" = 1 RETURNING \"seq\"");
+                $"SELECT \"value\", {row} FROM \"sequencer_counter\" WHERE \"id\" = 1 RETURNING \"seq\" AS \"{SqlBatch.AppendedSeqColumn}\"");
         }
+
+        database.EventAdded(new SequencedEvent(0, did, eventType, bytes, now, false));
+        batch.ReportEventNumbersTo(database);
     }
 
     public async Task<IReadOnlyList<SequencedEvent>> ReadAfterAsync(long cursor, int limit, CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Pds.Domain.Data;
 
 namespace Pds.Api.Tests.Xrpc.Sync;
@@ -24,10 +25,22 @@ public sealed class TwoServersFixture : IAsyncLifetime
     }
 }
 
-/// <summary>A second server process on the first one's database (its own firehose hub, its own listener).</summary>
+/// <summary>
+/// A second server process on the first one's database (its own firehose hub, its own listener).
+/// On PostgreSQL its firehose does not poll: it learns of the first server's writes only from
+/// their notifications. SQLite has none, so there it polls as usual.
+/// </summary>
 public sealed class SharedDatabaseFactory(PdsApiFactory first) : PdsApiFactory
 {
     public override IReadOnlyDictionary<string, string> DatabaseSettings => first.DatabaseSettings;
+
+    protected override void ConfigureTestServices(IServiceCollection services)
+    {
+        if (DatabaseSettings.GetValueOrDefault(Pds.Infrastructure.Configuration.PdsConfigurationKeys.DbProvider) == "postgres")
+        {
+            services.AddSingleton(new Pds.Infrastructure.Firehose.FirehoseOptions { PollInterval = TimeSpan.FromHours(1) });
+        }
+    }
 }
 
 public sealed class TwoServersTests(TwoServersFixture servers) : IClassFixture<TwoServersFixture>
