@@ -31,8 +31,8 @@
 #   BENCH_REFERENCE=0      leave the reference out: ratios are then to our first server (A/B runs)
 #   BENCH_ONLY=get,list    run only these workloads (row-key prefixes, see Settings.cs)
 #   BENCH_PERF_DIR=dir     profile the first round of each workload with Linux perf (servers then
-#                          publish JIT symbol maps); writes <workload>.<server>.txt flat profiles
-#                          there (bench/perf-top.py).
+#                          publish JIT symbol maps); writes <workload>.<server>.txt profiles
+#                          there, flat and inclusive (bench/perf-top.py).
 #                          Profiled rounds are slower: use such a run to find bounds, not for figures.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
