@@ -148,22 +148,28 @@ public sealed class EfActorStore : IActorStore
                 return root;
             }
 
-            return await context.RepoRoots.AsNoTracking()
-                .Where(r => r.Did == did)
-                .Select(r => new RepoRootInfo(r.Cid, r.Rev, r.IndexedAt))
-                .SingleOrDefaultAsync(cancellationToken)
-                .ConfigureAwait(false);
+            return await RootByDid(context, did, cancellationToken).ConfigureAwait(false);
         }
 
         public async Task<byte[]?> GetBlockAsync(string cid, CancellationToken cancellationToken = default)
         {
             await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
-            return await context.RepoBlocks.AsNoTracking()
+            return await BlockByCid(context, did, cid, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Every write reads the root (on SQLite; PostgreSQL reads it with the lock) and most read a
+        // block or two: compiled once instead of going through the query cache on every call.
+        private static readonly Func<PdsDbContext, string, CancellationToken, Task<RepoRootInfo?>> RootByDid = EF.CompileAsyncQuery<PdsDbContext, string, RepoRootInfo?>(
+            (PdsDbContext c, string did, CancellationToken ct) => c.RepoRoots.AsNoTracking()
+                .Where(r => r.Did == did)
+                .Select(r => new RepoRootInfo(r.Cid, r.Rev, r.IndexedAt))
+                .SingleOrDefault());
+
+        private static readonly Func<PdsDbContext, string, string, CancellationToken, Task<byte[]?>> BlockByCid = EF.CompileAsyncQuery<PdsDbContext, string, string, byte[]?>(
+            (PdsDbContext c, string did, string cid, CancellationToken ct) => c.RepoBlocks.AsNoTracking()
                 .Where(b => b.Did == did && b.Cid == cid)
                 .Select(b => b.Content)
-                .SingleOrDefaultAsync(cancellationToken)
-                .ConfigureAwait(false);
-        }
+                .SingleOrDefault());
 
         public async Task<RecordInfo?> GetRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default)
         {

@@ -74,16 +74,25 @@ public sealed class EfSequencer : ISequencer
         batch.ReportEventNumbersTo(database);
     }
 
-    public async Task<IReadOnlyList<SequencedEvent>> ReadAfterAsync(long cursor, int limit, CancellationToken cancellationToken = default)
-    {
-        return await _database.Context.SequencedEvents
+    // Read for every subscriber catching up and by the firehose for other processes' events:
+    // compiled once instead of going through the query cache on every call.
+    private static readonly Func<PdsDbContext, long, int, IAsyncEnumerable<SequencedEvent>> EventsAfter = EF.CompileAsyncQuery(
+        (PdsDbContext c, long cursor, int limit) => c.SequencedEvents
             .AsNoTracking()
             .Where(e => e.Seq > cursor)
             .OrderBy(e => e.Seq)
             .Take(limit)
-            .Select(e => new SequencedEvent(e.Seq, e.Did, e.EventType, e.Event, e.SequencedAt, e.Invalidated))
-            .ToListAsync(cancellationToken)
-            .ConfigureAwait(false);
+            .Select(e => new SequencedEvent(e.Seq, e.Did, e.EventType, e.Event, e.SequencedAt, e.Invalidated)));
+
+    public async Task<IReadOnlyList<SequencedEvent>> ReadAfterAsync(long cursor, int limit, CancellationToken cancellationToken = default)
+    {
+        var events = new List<SequencedEvent>();
+        await foreach (var e in EventsAfter(_database.Context, cursor, limit).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(e);
+        }
+
+        return events;
     }
 
     public async Task DeleteForAccountAsync(string did, CancellationToken cancellationToken = default)
