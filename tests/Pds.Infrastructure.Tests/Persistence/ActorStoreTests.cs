@@ -124,7 +124,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             "app.bsky.feed.post", "r" + i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture), $"at://{did}/app.bsky.feed.post/r{i:D5}", "bafyblock" + i, i % 1000 == 0 ? ["bafyblobnew", "bafyblobold"] : [])).ToList();
         await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
-            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", blocks, records), ct);
+            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", blocks, Task.FromResult<IReadOnlyList<ImportedRecord>>(records)), ct);
             return 0;
         }));
 
@@ -148,6 +148,55 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             var missing = await reader.ListMissingBlobsAsync(null, 10, ct);
             Assert.Equal(3, missing.Count);
             Assert.All(missing, m => Assert.Equal("bafyblobnew", m.Cid));
+            return 0;
+        }));
+    }
+
+    [Fact]
+    public async Task ReplaceRepositoryAsync_RecordsStillComing_BlocksStoredFirst_AndTheirFailureRollsAllBack()
+    {
+        var did = NewDid();
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.PutBlockAsync("bafyold", new byte[] { 7 }, "rev1", ct);
+            await tx.PutRecordAsync("app.bsky.feed.post", "old", $"at://{did}/app.bsky.feed.post/old", "bafyold", "rev1", ct);
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            return 0;
+        }));
+
+        // The records are found while the blocks are stored: the blocks are all enumerated before
+        // the store waits for them.
+        var blocks = Enumerable.Range(0, 500).Select(i => KeyValuePair.Create("bafyblock" + i, (ReadOnlyMemory<byte>)new byte[] { (byte)i }));
+        var records = new TaskCompletionSource<IReadOnlyList<ImportedRecord>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var enumerated = 0;
+        var counted = blocks.Select(b =>
+        {
+            enumerated++;
+            return b;
+        });
+        var failure = await Assert.ThrowsAsync<InvalidDataException>(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            var replacing = tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", counted, records.Task), ct);
+            while (enumerated < 500 && !replacing.IsCompleted)
+            {
+                await Task.Delay(10, ct);
+            }
+
+            Assert.Equal(500, enumerated);
+            Assert.False(replacing.IsCompleted);
+            records.SetException(new InvalidDataException("a record is malformed"));
+            await replacing;
+            return 0;
+        })));
+        Assert.Equal("a record is malformed", failure.Message);
+
+        // Nothing of the replacement stayed.
+        await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
+        {
+            Assert.Equal(("bafycommit1", "rev1"), ((await reader.GetRootAsync(ct))?.Cid, (await reader.GetRootAsync(ct))?.Rev));
+            Assert.Equal(new byte[] { 7 }, await reader.GetBlockAsync("bafyold", ct));
+            Assert.Null(await reader.GetBlockAsync("bafyblock1", ct));
+            Assert.NotNull(await reader.GetRecordAsync("app.bsky.feed.post", "old", ct));
             return 0;
         }));
     }
@@ -271,7 +320,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         var blocks = new[] { KeyValuePair.Create("bafyblock", (ReadOnlyMemory<byte>)new byte[] { 1 }) };
         await Assert.ThrowsAsync<InvalidOperationException>(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
-            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit", "rev1", blocks, []), ct);
+            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit", "rev1", blocks, Task.FromResult<IReadOnlyList<ImportedRecord>>([])), ct);
             return 0;
         })));
         Assert.Null(await WithStoreAsync((store, _) => store.ReadAsync(did, (reader, ct) => reader.GetBlockAsync("bafyblock", ct))));

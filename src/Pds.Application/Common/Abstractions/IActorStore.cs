@@ -94,8 +94,10 @@ public interface IActorStoreTransaction : IActorStoreReader
 
     /// <summary>
     /// Replaces the whole repository (an import): removes every block, record and record-to-blob
-    /// reference it had, then stores the new blocks, records and blob references in bulk and moves
-    /// the head to the new commit. Stored blobs stay. The repository must exist.
+    /// reference it had, then stores the new blocks, then (once <see cref="RepoReplacement.Records"/>
+    /// completes) the records and blob references, in bulk, and moves the head to the new commit.
+    /// Stored blobs stay. The repository must exist. If the records' task fails, its exception is
+    /// thrown and the transaction rolls back.
     /// </summary>
     Task ReplaceRepositoryAsync(RepoReplacement replacement, CancellationToken cancellationToken = default);
 
@@ -151,13 +153,17 @@ public sealed record PendingEvent(string Type, ReadOnlyMemory<byte> Bytes)
 /// <summary>A whole repository, as <see cref="IActorStoreTransaction.ReplaceRepositoryAsync"/> stores it.</summary>
 /// <param name="RootCid">The head commit.</param>
 /// <param name="Rev">The head's revision; every block and record carries it.</param>
-/// <param name="Blocks">Every block of the repository, each CID once.</param>
-/// <param name="Records">Every record, with the blobs it references.</param>
+/// <param name="Blocks">Every block of the repository, each CID once; enumerated once, as the blocks are stored.</param>
+/// <param name="Records">
+/// Every record, with the blobs it references. A task, awaited only after the blocks are stored,
+/// so that the caller can still be finding the records (walking the tree, checking each record)
+/// while the blocks are written.
+/// </param>
 public sealed record RepoReplacement(
     string RootCid,
     string Rev,
-    IReadOnlyCollection<KeyValuePair<string, ReadOnlyMemory<byte>>> Blocks,
-    IReadOnlyList<ImportedRecord> Records);
+    IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> Blocks,
+    Task<IReadOnlyList<ImportedRecord>> Records);
 
 public sealed record RecordPut(string Collection, string Rkey, string Uri, string Cid);
 

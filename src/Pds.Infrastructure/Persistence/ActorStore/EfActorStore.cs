@@ -467,13 +467,14 @@ public sealed class EfActorStore : IActorStore
                 context,
                 replacement.Blocks.Select(b => new object?[] { did, b.Key, rev, b.Value.Length, SqlBatch.WholeArray(b.Value) }),
                 cancellationToken).ConfigureAwait(false);
+            var records = await replacement.Records.ConfigureAwait(false);
             await RecordRows.RunAsync(
                 context,
-                replacement.Records.Select(r => new object?[] { did, r.Collection, r.Rkey, r.Uri, r.Cid, rev, now }),
+                records.Select(r => new object?[] { did, r.Collection, r.Rkey, r.Uri, r.Cid, rev, now }),
                 cancellationToken).ConfigureAwait(false);
             await RecordBlobRows.RunAsync(
                 context,
-                replacement.Records.SelectMany(r => r.BlobCids.Distinct(StringComparer.Ordinal).Select(cid => new object?[] { did, cid, r.Uri })),
+                records.SelectMany(r => r.BlobCids.Distinct(StringComparer.Ordinal).Select(cid => new object?[] { did, cid, r.Uri })),
                 cancellationToken).ConfigureAwait(false);
 
             var root = new SqlBatch();

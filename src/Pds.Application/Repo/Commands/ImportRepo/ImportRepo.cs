@@ -54,10 +54,43 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
             throw XrpcException.InvalidRequest($"The repository belongs to {contents.Commit.Did}, not {did}");
         }
 
-        // Walk the whole tree before touching storage: anything missing or malformed refuses the import.
-        // Each record is decoded (the strict decode is the check) and only its blob references kept,
-        // so the decoded maps die young instead of all living until the import is stored.
-        var records = new List<(MstEntry Entry, IReadOnlyList<string> BlobCids)>();
+        // The tree is walked while the blocks are being stored: each record is decoded (the strict
+        // decode is the check) and only its blob references kept, so the decoded maps die young.
+        // Anything missing or malformed fails the walk, and with it the transaction: nothing of
+        // the import is kept and the repository stays as it was.
+        var walk = Task.Run(() => WalkAsync(contents, did, cancellationToken), cancellationToken);
+        try
+        {
+            var account = await accounts.GetByDidAsync(did, cancellationToken).ConfigureAwait(false);
+            var rev = contents.Commit.Rev.ToString();
+            await actors.TransactAsync(
+                did,
+                async (repo, ct) =>
+                {
+                    var blocks = contents.Blocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value));
+                    await repo.ReplaceRepositoryAsync(new RepoReplacement(contents.CommitCid.ToString(), rev, blocks, walk), ct).ConfigureAwait(false);
+                    if (account is { IsActive: true })
+                    {
+                        await sequencer.AppendAsync(SyncEvent.FromCommit(contents.Commit.Did, contents.Commit, clock.GetUtcNow()), ct).ConfigureAwait(false);
+                    }
+
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Not left running when storing failed first; its own failure has been thrown above.
+            await ((Task)walk).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        return Unit.Value;
+    }
+
+    /// <summary>Every record the commit's tree reaches, with the blobs it references; refuses a repository with anything missing or malformed.</summary>
+    private static async Task<IReadOnlyList<ImportedRecord>> WalkAsync(RepoCarContents contents, string did, CancellationToken cancellationToken)
+    {
+        var records = new List<ImportedRecord>();
         try
         {
             var tree = MstTree.Load(contents.Blocks, contents.Commit.Data);
@@ -75,7 +108,12 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                 }
 
                 var record = DagCbor.DecodeMap(bytes);
-                records.Add((entry, BlobRef.MayOccurIn(bytes.Span) ? BlobRef.FindAll(record).Select(b => b.Ref.ToString()).Distinct().ToList() : []));
+                records.Add(new ImportedRecord(
+                    entry.Key[..slash],
+                    entry.Key[(slash + 1)..],
+                    $"at://{did}/{entry.Key}",
+                    entry.Value.ToString(),
+                    BlobRef.MayOccurIn(bytes.Span) ? BlobRef.FindAll(record).Select(b => b.Ref.ToString()).Distinct().ToList() : []));
             }
         }
         catch (Exception e) when (e is MissingBlockException or DataModelException or MstException or InvalidCommitException)
@@ -83,32 +121,6 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
             throw XrpcException.InvalidRequest($"Invalid repository: {e.Message}");
         }
 
-        var account = await accounts.GetByDidAsync(did, cancellationToken).ConfigureAwait(false);
-        var rev = contents.Commit.Rev.ToString();
-        await actors.TransactAsync(
-            did,
-            async (repo, ct) =>
-            {
-                var imported = records.Select(r =>
-                {
-                    var slash = r.Entry.Key.IndexOf('/', StringComparison.Ordinal);
-                    return new ImportedRecord(
-                        r.Entry.Key[..slash],
-                        r.Entry.Key[(slash + 1)..],
-                        $"at://{did}/{r.Entry.Key}",
-                        r.Entry.Value.ToString(),
-                        r.BlobCids);
-                }).ToList();
-                var blocks = contents.Blocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value)).ToList();
-                await repo.ReplaceRepositoryAsync(new RepoReplacement(contents.CommitCid.ToString(), rev, blocks, imported), ct).ConfigureAwait(false);
-                if (account is { IsActive: true })
-                {
-                    await sequencer.AppendAsync(SyncEvent.FromCommit(contents.Commit.Did, contents.Commit, clock.GetUtcNow()), ct).ConfigureAwait(false);
-                }
-
-                return true;
-            },
-            cancellationToken).ConfigureAwait(false);
-        return Unit.Value;
+        return records;
     }
 }
