@@ -274,4 +274,16 @@ public sealed class PostgresPdsDbContext : PdsDbContext
         : base(options)
     {
     }
+
+    /// <summary>
+    /// Every text column compares byte by byte (collation <c>C</c>), as SQLite's do, whatever
+    /// locale the operator's database was created with: record keys, revisions and CIDs then sort
+    /// in the order atproto defines (listRecords pages, <c>since</c> revisions), and index
+    /// comparisons of DIDs and CIDs are plain memory comparisons instead of locale-aware ones.
+    /// </summary>
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        base.ConfigureConventions(configurationBuilder);
+        configurationBuilder.Properties<string>().UseCollation("C");
+    }
 }

@@ -43,6 +43,63 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
     }
 
     [Fact]
+    public async Task Postgres_DatabaseWithALinguisticLocale_TextStillSortsByteByByte()
+    {
+        if (_db.Provider != DatabaseProvider.Postgres)
+        {
+            return;
+        }
+
+        // A database created with an ICU locale, as an operator's might be: there "a" sorts before "B".
+        var server = new Npgsql.NpgsqlConnectionStringBuilder(_db.Options.ConnectionString) { Database = "postgres", Pooling = false };
+        var name = "pds_test_icu_" + Guid.NewGuid().ToString("N");
+        await using (var admin = new Npgsql.NpgsqlConnection(server.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            var database = new Npgsql.NpgsqlConnectionStringBuilder(_db.Options.ConnectionString) { Database = name, Pooling = false };
+            await using var context = new PostgresPdsDbContext(DatabaseSetup.PostgresOptions(database.ConnectionString));
+            await DatabaseMigrator.MigrateAsync(context);
+            string[] rkeys = ["a", "B", "_c", "3", "a-b", "ab"];
+            foreach (var rkey in rkeys)
+            {
+                context.Records.Add(new Pds.Infrastructure.Persistence.Rows.RecordRow
+                {
+                    Did = "did:plc:collation",
+                    Collection = "app.bsky.feed.post",
+                    Rkey = rkey,
+                    Uri = "at://did:plc:collation/app.bsky.feed.post/" + rkey,
+                    Cid = "bafy" + rkey,
+                    RepoRev = "rev",
+                    IndexedAt = DateTime.UtcNow,
+                });
+            }
+
+            await context.SaveChangesAsync();
+
+            // The database's own collation would order them otherwise...
+            var linguistic = await context.Database.SqlQueryRaw<string>("SELECT rkey AS \"Value\" FROM record ORDER BY rkey COLLATE \"default\"").ToListAsync();
+            Assert.NotEqual(rkeys.Order(StringComparer.Ordinal), linguistic);
+
+            // ...the columns compare byte by byte, in queries and in the primary key's index.
+            Assert.Equal(rkeys.Order(StringComparer.Ordinal), await context.Records.OrderBy(r => r.Rkey).Select(r => r.Rkey).ToListAsync());
+            Assert.Equal(["B", "_c"], await context.Records.Where(r => r.Rkey.CompareTo("3") > 0 && r.Rkey.CompareTo("a") < 0).OrderBy(r => r.Rkey).Select(r => r.Rkey).ToListAsync());
+        }
+        finally
+        {
+            await using var admin = new Npgsql.NpgsqlConnection(server.ConnectionString);
+            await admin.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
     public async Task Migrate_Sqlite_UsesWriteAheadLog()
     {
         if (_db.Provider != DatabaseProvider.Sqlite)

@@ -26,7 +26,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<int>("Position")
                         .HasColumnType("integer")
@@ -35,12 +36,14 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("type");
+                        .HasColumnName("type")
+                        .UseCollation("C");
 
                     b.Property<string>("ValueJson")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("value_json");
+                        .HasColumnName("value_json")
+                        .UseCollation("C");
 
                     b.HasKey("Did", "Position");
 
@@ -51,7 +54,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -67,7 +71,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
 
                     b.Property<string>("Email")
                         .HasColumnType("text")
-                        .HasColumnName("email");
+                        .HasColumnName("email")
+                        .UseCollation("C");
 
                     b.Property<DateTime?>("EmailConfirmedAt")
                         .HasColumnType("timestamp with time zone")
@@ -75,7 +80,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
 
                     b.Property<string>("Handle")
                         .HasColumnType("text")
-                        .HasColumnName("handle");
+                        .HasColumnName("handle")
+                        .UseCollation("C");
 
                     b.Property<bool>("InvitesDisabled")
                         .HasColumnType("boolean")
@@ -83,11 +89,13 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
 
                     b.Property<string>("PasswordHash")
                         .HasColumnType("text")
-                        .HasColumnName("password_hash");
+                        .HasColumnName("password_hash")
+                        .UseCollation("C");
 
                     b.Property<string>("TakedownRef")
                         .HasColumnType("text")
-                        .HasColumnName("takedown_ref");
+                        .HasColumnName("takedown_ref")
+                        .UseCollation("C");
 
                     b.HasKey("Did");
 
@@ -104,7 +112,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -124,11 +133,13 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<string>("Name")
                         .HasColumnType("text")
-                        .HasColumnName("name");
+                        .HasColumnName("name")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -137,7 +148,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("password_hash");
+                        .HasColumnName("password_hash")
+                        .UseCollation("C");
 
                     b.Property<bool>("Privileged")
                         .HasColumnType("boolean")
@@ -152,11 +164,13 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<string>("Cid")
                         .HasColumnType("text")
-                        .HasColumnName("cid");
+                        .HasColumnName("cid")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -169,7 +183,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("MimeType")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("mime_type");
+                        .HasColumnName("mime_type")
+                        .UseCollation("C");
 
                     b.Property<long>("Size")
                         .HasColumnType("bigint")
@@ -177,11 +192,13 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
 
                     b.Property<string>("TakedownRef")
                         .HasColumnType("text")
-                        .HasColumnName("takedown_ref");
+                        .HasColumnName("takedown_ref")
+                        .UseCollation("C");
 
                     b.Property<string>("TempKey")
                         .HasColumnType("text")
-                        .HasColumnName("temp_key");
+                        .HasColumnName("temp_key")
+                        .UseCollation("C");
 
                     b.Property<int?>("Width")
                         .HasColumnType("integer")
@@ -196,11 +213,13 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Purpose")
                         .HasColumnType("text")
-                        .HasColumnName("purpose");
+                        .HasColumnName("purpose")
+                        .UseCollation("C");
 
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("RequestedAt")
                         .HasColumnType("timestamp with time zone")
@@ -209,7 +228,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("token_hash");
+                        .HasColumnName("token_hash")
+                        .UseCollation("C");
 
                     b.HasKey("Purpose", "Did");
 
@@ -223,7 +243,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Code")
                         .HasColumnType("text")
-                        .HasColumnName("code");
+                        .HasColumnName("code")
+                        .UseCollation("C");
 
                     b.Property<int>("AvailableUses")
                         .HasColumnType("integer")
@@ -236,7 +257,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("CreatedBy")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("created_by");
+                        .HasColumnName("created_by")
+                        .UseCollation("C");
 
                     b.Property<bool>("Disabled")
                         .HasColumnType("boolean")
@@ -245,7 +267,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("ForAccount")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("for_account");
+                        .HasColumnName("for_account")
+                        .UseCollation("C");
 
                     b.HasKey("Code");
 
@@ -258,11 +281,13 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Code")
                         .HasColumnType("text")
-                        .HasColumnName("code");
+                        .HasColumnName("code")
+                        .UseCollation("C");
 
                     b.Property<string>("UsedBy")
                         .HasColumnType("text")
-                        .HasColumnName("used_by");
+                        .HasColumnName("used_by")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("UsedAt")
                         .HasColumnType("timestamp with time zone")
@@ -288,22 +313,26 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
 
                     b.Property<string>("Reason")
                         .HasColumnType("text")
-                        .HasColumnName("reason");
+                        .HasColumnName("reason")
+                        .UseCollation("C");
 
                     b.Property<string>("ReasonType")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("reason_type");
+                        .HasColumnName("reason_type")
+                        .UseCollation("C");
 
                     b.Property<string>("ReportedBy")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("reported_by");
+                        .HasColumnName("reported_by")
+                        .UseCollation("C");
 
                     b.Property<string>("Subject")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("subject");
+                        .HasColumnName("subject")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -316,16 +345,19 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<string>("ClientId")
                         .HasColumnType("text")
-                        .HasColumnName("client_id");
+                        .HasColumnName("client_id")
+                        .UseCollation("C");
 
                     b.Property<string>("Scope")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("scope");
+                        .HasColumnName("scope")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -340,11 +372,13 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("DeviceId")
                         .HasColumnType("text")
-                        .HasColumnName("device_id");
+                        .HasColumnName("device_id")
+                        .UseCollation("C");
 
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("AuthenticatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -359,21 +393,25 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Id")
                         .HasColumnType("text")
-                        .HasColumnName("id");
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("client_id");
+                        .HasColumnName("client_id")
+                        .UseCollation("C");
 
                     b.Property<string>("CodeHash")
                         .HasColumnType("text")
-                        .HasColumnName("code_hash");
+                        .HasColumnName("code_hash")
+                        .UseCollation("C");
 
                     b.Property<string>("Data")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("data");
+                        .HasColumnName("data")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("ExpiresAt")
                         .HasColumnType("timestamp with time zone")
@@ -393,16 +431,19 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Id")
                         .HasColumnType("text")
-                        .HasColumnName("id");
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("client_id");
+                        .HasColumnName("client_id")
+                        .UseCollation("C");
 
                     b.Property<string>("CodeHash")
                         .HasColumnType("text")
-                        .HasColumnName("code_hash");
+                        .HasColumnName("code_hash")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -411,21 +452,25 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("Data")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("data");
+                        .HasColumnName("data")
+                        .UseCollation("C");
 
                     b.Property<string>("Did")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<string>("RefreshHash")
                         .HasColumnType("text")
-                        .HasColumnName("refresh_hash");
+                        .HasColumnName("refresh_hash")
+                        .UseCollation("C");
 
                     b.Property<string>("TokenId")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("token_id");
+                        .HasColumnName("token_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -446,12 +491,14 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("RefreshHash")
                         .HasColumnType("text")
-                        .HasColumnName("refresh_hash");
+                        .HasColumnName("refresh_hash")
+                        .UseCollation("C");
 
                     b.Property<string>("SessionId")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("session_id");
+                        .HasColumnName("session_id")
+                        .UseCollation("C");
 
                     b.HasKey("RefreshHash");
 
@@ -464,11 +511,13 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<string>("Cid")
                         .HasColumnType("text")
-                        .HasColumnName("cid");
+                        .HasColumnName("cid")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -494,15 +543,18 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<string>("BlobCid")
                         .HasColumnType("text")
-                        .HasColumnName("blob_cid");
+                        .HasColumnName("blob_cid")
+                        .UseCollation("C");
 
                     b.Property<string>("RecordUri")
                         .HasColumnType("text")
-                        .HasColumnName("record_uri");
+                        .HasColumnName("record_uri")
+                        .UseCollation("C");
 
                     b.HasKey("Did", "BlobCid", "RecordUri");
 
@@ -515,20 +567,24 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<string>("Collection")
                         .HasColumnType("text")
-                        .HasColumnName("collection");
+                        .HasColumnName("collection")
+                        .UseCollation("C");
 
                     b.Property<string>("Rkey")
                         .HasColumnType("text")
-                        .HasColumnName("rkey");
+                        .HasColumnName("rkey")
+                        .UseCollation("C");
 
                     b.Property<string>("Cid")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("cid");
+                        .HasColumnName("cid")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("IndexedAt")
                         .HasColumnType("timestamp with time zone")
@@ -537,16 +593,19 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("RepoRev")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("repo_rev");
+                        .HasColumnName("repo_rev")
+                        .UseCollation("C");
 
                     b.Property<string>("TakedownRef")
                         .HasColumnType("text")
-                        .HasColumnName("takedown_ref");
+                        .HasColumnName("takedown_ref")
+                        .UseCollation("C");
 
                     b.Property<string>("Uri")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("uri");
+                        .HasColumnName("uri")
+                        .UseCollation("C");
 
                     b.HasKey("Did", "Collection", "Rkey");
 
@@ -561,16 +620,19 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Id")
                         .HasColumnType("text")
-                        .HasColumnName("id");
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("AppPasswordName")
                         .HasColumnType("text")
-                        .HasColumnName("app_password_name");
+                        .HasColumnName("app_password_name")
+                        .UseCollation("C");
 
                     b.Property<string>("Did")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("ExpiresAt")
                         .HasColumnType("timestamp with time zone")
@@ -578,7 +640,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
 
                     b.Property<string>("NextId")
                         .HasColumnType("text")
-                        .HasColumnName("next_id");
+                        .HasColumnName("next_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -591,11 +654,13 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<string>("Cid")
                         .HasColumnType("text")
-                        .HasColumnName("cid");
+                        .HasColumnName("cid")
+                        .UseCollation("C");
 
                     b.Property<byte[]>("Content")
                         .IsRequired()
@@ -605,7 +670,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("RepoRev")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("repo_rev");
+                        .HasColumnName("repo_rev")
+                        .UseCollation("C");
 
                     b.Property<int>("Size")
                         .HasColumnType("integer")
@@ -622,12 +688,14 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("Did")
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<string>("Cid")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("cid");
+                        .HasColumnName("cid")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("IndexedAt")
                         .HasColumnType("timestamp with time zone")
@@ -636,7 +704,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("Rev")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("rev");
+                        .HasColumnName("rev")
+                        .UseCollation("C");
 
                     b.HasKey("Did");
 
@@ -647,7 +716,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                 {
                     b.Property<string>("KeyFor")
                         .HasColumnType("text")
-                        .HasColumnName("key_for");
+                        .HasColumnName("key_for")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -661,7 +731,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("PublicKeyDid")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("public_key_did");
+                        .HasColumnName("public_key_did")
+                        .UseCollation("C");
 
                     b.HasKey("KeyFor");
 
@@ -677,7 +748,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("Did")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("did");
+                        .HasColumnName("did")
+                        .UseCollation("C");
 
                     b.Property<byte[]>("Event")
                         .IsRequired()
@@ -687,7 +759,8 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<string>("EventType")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("event_type");
+                        .HasColumnName("event_type")
+                        .UseCollation("C");
 
                     b.Property<bool>("Invalidated")
                         .HasColumnType("boolean")
