@@ -134,6 +134,142 @@ public static class DagCbor
     public static LexMap DecodeMap(ReadOnlyMemory<byte> data, int maxDepth = DefaultMaxDepth) =>
         Decode(data, maxDepth) as LexMap ?? throw new DataModelException("expected a CBOR map");
 
+    /// <summary>
+    /// Checks that <paramref name="data"/> is one canonical DAG-CBOR map, under the same rules as
+    /// <see cref="DecodeMap"/>, without building it: strings, byte strings and maps are not
+    /// materialized (a map that says it is a blob is decoded, to check its shape). For blocks that
+    /// are only checked, such as an imported repository's records.
+    /// </summary>
+    /// <exception cref="DataModelException">Malformed, non-canonical, not a map, or outside the atproto data model.</exception>
+    public static void CheckMap(ReadOnlyMemory<byte> data, int maxDepth = DefaultMaxDepth) =>
+        ReadWhole(data, (data, maxDepth), static (reader, state) =>
+        {
+            if (reader.PeekState() != CborReaderState.StartMap)
+            {
+                throw new DataModelException("expected a CBOR map");
+            }
+
+            Check(reader, state.data, state.maxDepth);
+            return true;
+        });
+
+    private static void Check(CborReader reader, ReadOnlyMemory<byte> data, int depthRemaining)
+    {
+        if (depthRemaining <= 0)
+        {
+            throw new DataModelException("CBOR nesting too deep");
+        }
+
+        switch (reader.PeekState())
+        {
+            case CborReaderState.UnsignedInteger:
+            case CborReaderState.NegativeInteger:
+                _ = ReadInteger(reader);
+                return;
+            case CborReaderState.TextString:
+                CheckUtf8(reader.ReadDefiniteLengthTextStringBytes().Span);
+                return;
+            case CborReaderState.ByteString:
+                _ = reader.ReadDefiniteLengthByteString();
+                return;
+            case CborReaderState.Boolean:
+                _ = reader.ReadBoolean();
+                return;
+            case CborReaderState.Null:
+                reader.ReadNull();
+                return;
+            case CborReaderState.StartArray:
+            {
+                var count = reader.ReadStartArray() ?? throw new DataModelException("indefinite-length array");
+                for (var i = 0; i < count; i++)
+                {
+                    Check(reader, data, depthRemaining - 1);
+                }
+
+                reader.ReadEndArray();
+                return;
+            }
+
+            case CborReaderState.StartMap:
+            {
+                var start = data.Length - reader.BytesRemaining;
+                var count = reader.ReadStartMap() ?? throw new DataModelException("indefinite-length map");
+                var blob = false;
+                for (var i = 0; i < count; i++)
+                {
+                    if (reader.PeekState() != CborReaderState.TextString)
+                    {
+                        throw new DataModelException("map keys must be text strings");
+                    }
+
+                    var key = reader.ReadDefiniteLengthTextStringBytes().Span;
+                    CheckUtf8(key);
+                    if (!key.SequenceEqual("$type"u8))
+                    {
+                        Check(reader, data, depthRemaining - 1);
+                        continue;
+                    }
+
+                    // The rule Decode checks on the built map (LexJson.CheckMapInvariants).
+                    if (reader.PeekState() != CborReaderState.TextString)
+                    {
+                        throw new DataModelException("$type must be a non-empty string");
+                    }
+
+                    var type = reader.ReadDefiniteLengthTextStringBytes().Span;
+                    CheckUtf8(type);
+                    if (type.IsEmpty)
+                    {
+                        throw new DataModelException("$type must be a non-empty string");
+                    }
+
+                    blob = type.SequenceEqual("blob"u8);
+                }
+
+                reader.ReadEndMap();
+                if (blob)
+                {
+                    // Rare: decoding this map checks its blob shape exactly as Decode does.
+                    _ = Decode(data[start..(data.Length - reader.BytesRemaining)], depthRemaining);
+                }
+
+                return;
+            }
+
+            case CborReaderState.Tag:
+            {
+                var tag = reader.ReadTag();
+                if (tag != CidTag)
+                {
+                    throw new DataModelException($"CBOR tag {(ulong)tag} is not allowed (only 42)");
+                }
+
+                if (reader.PeekState() != CborReaderState.ByteString)
+                {
+                    throw new DataModelException("tag 42 must wrap a byte string");
+                }
+
+                _ = ReadCidBytes(reader.ReadDefiniteLengthByteString().Span);
+                return;
+            }
+
+            case CborReaderState.HalfPrecisionFloat:
+            case CborReaderState.SinglePrecisionFloat:
+            case CborReaderState.DoublePrecisionFloat:
+                throw new DataModelException("floats are not allowed in the atproto data model");
+            default:
+                throw new DataModelException($"CBOR item not allowed in the atproto data model ({reader.PeekState()})");
+        }
+    }
+
+    private static void CheckUtf8(ReadOnlySpan<byte> text)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(text))
+        {
+            throw new DataModelException("invalid DAG-CBOR: text string is not valid UTF-8");
+        }
+    }
+
     public static bool TryDecode(ReadOnlyMemory<byte> data, out LexValue? value)
     {
         try

@@ -54,8 +54,8 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
             throw XrpcException.InvalidRequest($"The repository belongs to {contents.Commit.Did}, not {did}");
         }
 
-        // The tree is walked while the blocks are being stored: each record is decoded (the strict
-        // decode is the check) and only its blob references kept, so the decoded maps die young.
+        // The tree is walked while the blocks are being stored: each record is checked under the
+        // strict decoding rules and only its blob references kept.
         // Anything missing or malformed fails the walk, and with it the transaction: nothing of
         // the import is kept and the repository stays as it was.
         var walk = Task.Run(() => WalkAsync(contents, did, cancellationToken), cancellationToken);
@@ -107,13 +107,19 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                     throw XrpcException.InvalidRequest($"Invalid record path {entry.Key}");
                 }
 
-                var record = DagCbor.DecodeMap(bytes);
-                records.Add(new ImportedRecord(
-                    entry.Key[..slash],
-                    entry.Key[(slash + 1)..],
-                    $"at://{did}/{entry.Key}",
-                    entry.Value.ToString(),
-                    BlobRef.MayOccurIn(bytes.Span) ? BlobRef.FindAll(record).Select(b => b.Ref.ToString()).Distinct().ToList() : []));
+                // A record that may reference blobs is decoded to find them; any other is only
+                // checked, which builds nothing (the same rules, far fewer allocations).
+                IReadOnlyCollection<string> blobs = [];
+                if (BlobRef.MayOccurIn(bytes.Span))
+                {
+                    blobs = BlobRef.FindAll(DagCbor.DecodeMap(bytes)).Select(b => b.Ref.ToString()).Distinct().ToList();
+                }
+                else
+                {
+                    DagCbor.CheckMap(bytes);
+                }
+
+                records.Add(new ImportedRecord(entry.Key[..slash], entry.Key[(slash + 1)..], $"at://{did}/{entry.Key}", entry.Value.ToString(), blobs));
             }
         }
         catch (Exception e) when (e is MissingBlockException or DataModelException or MstException or InvalidCommitException)
