@@ -8,7 +8,7 @@ namespace Pds.Infrastructure.Persistence.Sequencer;
 /// The event log in the main database. Sequence numbers come from a single counter row that is
 /// incremented inside the caller's transaction: the row lock it takes is held until that
 /// transaction ends, so numbers are handed out in commit order and a reader can never observe
-/// seq N+1 before seq N has committed (or rolled back, leaving a permanent gap).
+/// seq N+1 before seq N has committed (a rolled-back number is taken again by the next writer).
 /// </summary>
 public sealed class EfSequencer : ISequencer
 {
