@@ -195,6 +195,35 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
     }
 
     [Fact]
+    public async Task ImportRepo_RecordOutsideTheDataModel_400AndRepositoryUnchanged()
+    {
+        var (did, access, car, _, _) = await MigratingAccountAsync(3);
+        Assert.Equal(HttpStatusCode.OK, (await ImportAsync(access, car)).StatusCode);
+
+        // The same repository, but one post's block is well addressed and well formed CBOR that
+        // holds a float ({"n": 1.0, "$type": "app.bsky.feed.post"}), which the data model forbids.
+        var (roots, blocks) = await CarReader.ReadAllAsync(car);
+        var commit = Commit.Decode(blocks.TryGet(roots[0], out var c) ? c : throw new InvalidOperationException());
+        var tree = Pds.Domain.Repo.Mst.MstTree.Load(blocks, commit.Data);
+        var post = (await tree.ListWithPrefixAsync("app.bsky.feed.post/"))[0].Key;
+        var bad = Convert.FromHexString("a2616ef93c00652474797065726170702e62736b792e666565642e706f7374");
+        var badCid = Cid.ForDagCbor(bad);
+        var changed = await tree.UpdateAsync(post, badCid);
+        using var key = Secp256k1Keypair.Generate();
+        var (commitCid, commitBytes) = Commit.Sign(new UnsignedCommit(commit.Did, await changed.GetRootCidAsync(), TidClock.Shared.Next()), key).Encode();
+        var all = new BlockMap();
+        all.AddAll(blocks);
+        all.AddAll(await changed.GetUnstoredBlocksAsync());
+        all.Set(badCid, bad);
+        all.Set(commitCid, commitBytes);
+
+        await XrpcPipelineTests.AssertXrpcErrorAsync(await ImportAsync(access, CarWriter.ToArray([commitCid], all)), HttpStatusCode.BadRequest, "InvalidRequest");
+
+        var posts = await (await _client.GetAsync($"com.atproto.repo.listRecords?repo={did}&collection=app.bsky.feed.post&limit=100", null)).ReadOkJsonAsync();
+        Assert.Equal(3, posts.GetProperty("records").GetArrayLength());
+    }
+
+    [Fact]
     public async Task ImportRepo_SomeoneElsesRepository_400()
     {
         var (_, access, _, _, _) = await MigratingAccountAsync(1);
