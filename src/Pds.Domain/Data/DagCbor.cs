@@ -237,28 +237,10 @@ public static class DagCbor
             }
 
             case CborReaderState.Tag:
-            {
-                var tag = reader.ReadTag();
-                if (tag != CidTag)
-                {
-                    throw new DataModelException($"CBOR tag {(ulong)tag} is not allowed (only 42)");
-                }
-
-                if (reader.PeekState() != CborReaderState.ByteString)
-                {
-                    throw new DataModelException("tag 42 must wrap a byte string");
-                }
-
-                _ = ReadCidBytes(reader.ReadDefiniteLengthByteString().Span);
+                _ = ReadTaggedCid(reader);
                 return;
-            }
-
-            case CborReaderState.HalfPrecisionFloat:
-            case CborReaderState.SinglePrecisionFloat:
-            case CborReaderState.DoublePrecisionFloat:
-                throw new DataModelException("floats are not allowed in the atproto data model");
             default:
-                throw new DataModelException($"CBOR item not allowed in the atproto data model ({reader.PeekState()})");
+                throw NotInDataModel(reader.PeekState());
         }
     }
 
@@ -342,29 +324,36 @@ public static class DagCbor
             }
 
             case CborReaderState.Tag:
-            {
-                var tag = reader.ReadTag();
-                if (tag != CidTag)
-                {
-                    throw new DataModelException($"CBOR tag {(ulong)tag} is not allowed (only 42)");
-                }
-
-                if (reader.PeekState() != CborReaderState.ByteString)
-                {
-                    throw new DataModelException("tag 42 must wrap a byte string");
-                }
-
-                return new LexLink(ReadCidBytes(reader.ReadByteString()));
-            }
-
-            case CborReaderState.HalfPrecisionFloat:
-            case CborReaderState.SinglePrecisionFloat:
-            case CborReaderState.DoublePrecisionFloat:
-                throw new DataModelException("floats are not allowed in the atproto data model");
+                return new LexLink(ReadTaggedCid(reader));
             default:
-                throw new DataModelException($"CBOR item not allowed in the atproto data model ({reader.PeekState()})");
+                throw NotInDataModel(reader.PeekState());
         }
     }
+
+    /// <summary>Reads the tagged item the reader is at: only tag 42 around a CID's bytes (a link) is allowed.</summary>
+    private static Cid ReadTaggedCid(CborReader reader)
+    {
+        var tag = reader.ReadTag();
+        if (tag != CidTag)
+        {
+            throw new DataModelException($"CBOR tag {(ulong)tag} is not allowed (only 42)");
+        }
+
+        if (reader.PeekState() != CborReaderState.ByteString)
+        {
+            throw new DataModelException("tag 42 must wrap a byte string");
+        }
+
+        return ReadCidBytes(reader.ReadByteString());
+    }
+
+    /// <summary>The error for a CBOR item the atproto data model has no place for (floats, undefined, simple values).</summary>
+    internal static DataModelException NotInDataModel(CborReaderState state) => state switch
+    {
+        CborReaderState.HalfPrecisionFloat or CborReaderState.SinglePrecisionFloat or CborReaderState.DoublePrecisionFloat =>
+            new DataModelException("floats are not allowed in the atproto data model"),
+        _ => new DataModelException($"CBOR item not allowed in the atproto data model ({state})"),
+    };
 
     /// <summary>Reads an integer (the reader is at an unsigned or negative one); it must fit in a signed 64-bit integer.</summary>
     internal static long ReadInteger(CborReader reader)

@@ -98,12 +98,8 @@ public static class DagCborJson
                 break;
             }
 
-            case CborReaderState.HalfPrecisionFloat:
-            case CborReaderState.SinglePrecisionFloat:
-            case CborReaderState.DoublePrecisionFloat:
-                throw new DataModelException("floats are not allowed in the atproto data model");
             default:
-                throw new DataModelException($"CBOR item not allowed in the atproto data model ({reader.PeekState()})");
+                throw DagCbor.NotInDataModel(reader.PeekState());
         }
     }
 

@@ -124,9 +124,6 @@ public sealed class SequencerSignal
     /// </summary>
     public Task NextPulse => Volatile.Read(ref _next).Task;
 
-    /// <summary>Completes at the next announcement or after <paramref name="timeout"/>, whichever is first.</summary>
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => WaitAsync(NextPulse, timeout, cancellationToken);
-
     /// <summary>
     /// Completes when <paramref name="next"/> (from <see cref="NextPulse"/>) does, with true, or
     /// after <paramref name="timeout"/>, with false.
