@@ -33,6 +33,9 @@ public sealed class TestDatabase : IAsyncLifetime
 
     public DatabaseProvider Provider { get; }
 
+    /// <summary>Added to PostgreSQL's <c>CREATE DATABASE</c> (a template, a locale); unused on SQLite.</summary>
+    public string PostgresCreateOptions { get; init; } = "";
+
     public string DataDirectory { get; }
 
     /// <summary>Settings that point a server or the configuration loader at this database.</summary>
@@ -55,7 +58,7 @@ public sealed class TestDatabase : IAsyncLifetime
             await using (var admin = new NpgsqlConnection(AdminConnectionString()))
             {
                 await admin.OpenAsync();
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {name} {PostgresCreateOptions}", admin);
                 await create.ExecuteNonQueryAsync();
             }
 

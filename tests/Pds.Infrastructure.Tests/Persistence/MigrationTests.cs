@@ -51,20 +51,12 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
         }
 
         // A database created with an ICU locale, as an operator's might be: there "a" sorts before "B".
-        var server = new Npgsql.NpgsqlConnectionStringBuilder(_db.Options.ConnectionString) { Database = "postgres", Pooling = false };
-        var name = "pds_test_icu_" + Guid.NewGuid().ToString("N");
-        await using (var admin = new Npgsql.NpgsqlConnection(server.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
+        var icu = new TestDatabase { PostgresCreateOptions = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'" };
+        await icu.InitializeAsync();
         try
         {
-            var database = new Npgsql.NpgsqlConnectionStringBuilder(_db.Options.ConnectionString) { Database = name, Pooling = false };
-            await using var context = new PostgresPdsDbContext(DatabaseSetup.PostgresOptions(database.ConnectionString));
-            await DatabaseMigrator.MigrateAsync(context);
+            await icu.MigrateAsync();
+            await using var context = icu.CreateContext();
             string[] rkeys = ["a", "B", "_c", "3", "a-b", "ab"];
             foreach (var rkey in rkeys)
             {
@@ -92,10 +84,7 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
         }
         finally
         {
-            await using var admin = new Npgsql.NpgsqlConnection(server.ConnectionString);
-            await admin.OpenAsync();
-            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
+            await icu.DisposeAsync();
         }
     }
 
