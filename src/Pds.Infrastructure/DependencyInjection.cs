@@ -56,6 +56,7 @@ public static class DependencyInjection
         services.AddScoped<PdsDatabase>();
         services.AddScoped<IUnitOfWork>(sp => sp.GetRequiredService<PdsDatabase>());
         services.AddScoped<ISequencer, EfSequencer>();
+        services.AddSingleton<RepoRootCache>();
         services.AddScoped<IActorStore, EfActorStore>();
         services.AddScoped<IAccountStore, EfAccountStore>();
         services.AddScoped<IRepoKeyStore, EfRepoKeyStore>();

@@ -22,10 +22,12 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, RepoS
         var writes = prepared.Select(p => p.Write).ToList();
         var orphans = new List<string>();
         ActorBlockSource? source = null;
-        var data = await actors.TransactAsync(
+        // The store may run this more than once (see TransactRepeatableAsync): each run starts afresh.
+        var data = await actors.TransactRepeatableAsync(
             did,
             async (repo, ct) =>
             {
+                orphans.Clear();
                 var root = await repo.GetRootAsync(ct).ConfigureAwait(false)
                     ?? throw new XrpcException(400, "RepoNotFound", $"Could not find repo: {did}");
                 if (swapCommit is not null && swapCommit != root.Cid)

@@ -123,6 +123,13 @@ public sealed class PdsDatabase : IUnitOfWork
                 try
                 {
                     var result = await work(cancellationToken).ConfigureAwait(false);
+                    if (_atCommit is { IsEmpty: false } && Context.ChangeTracker.HasChanges())
+                    {
+                        // What waits for the COMMIT (an actor's pending lock first of all) was
+                        // added before these changes: it runs before them.
+                        await FlushAtCommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
                     await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                     var announcing = _signal is not null && _events is { Count: > 0 };
                     if (announcing)

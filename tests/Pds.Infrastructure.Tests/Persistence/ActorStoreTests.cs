@@ -607,41 +607,166 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             "bafycommit2", "rev2", [KeyValuePair.Create("bafynode2", (ReadOnlyMemory<byte>)new byte[] { 2 })],
             [new RecordPut("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", "bafynode2")], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
 
-        // Npgsql starts an activity per command sent; those under this test's own activity are this
-        // write's (other tests run at the same time).
-        using var source = new System.Diagnostics.ActivitySource("Pds.Tests.RoundTrips");
-        var commands = new System.Collections.Concurrent.ConcurrentBag<string>();
-        using var listener = new System.Diagnostics.ActivityListener
+        var commands = await CommandsSentAsync(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
-            ShouldListenTo = s => s.Name is "Npgsql" or "Pds.Tests.RoundTrips",
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
-        using (var write = source.StartActivity("write"))
-        {
-            Assert.NotNull(write);
-            listener.ActivityStopped = a =>
-            {
-                // Commands only (they carry their SQL), not the opening of a physical connection.
-                if (a.Source.Name == "Npgsql" && a.TraceId == write.TraceId && a.GetTagItem("db.query.text") is string sql)
-                {
-                    commands.Add(sql);
-                }
-            };
-            await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
-            {
-                var root = await tx.GetRootAsync(ct);
-                Assert.Equal("bafycommit1", root?.Cid);
-                await tx.ApplyCommitAsync(changes, ct);
-                return 0;
-            }));
-        }
+            var root = await tx.GetRootAsync(ct);
+            Assert.Equal("bafycommit1", root?.Cid);
+            await tx.ApplyCommitAsync(changes, ct);
+            return 0;
+        })));
 
         // The lock with the root, then the commit's statements with its event and COMMIT.
         Assert.True(commands.Count == 2, "commands sent: " + string.Join(" | ", commands));
         Assert.Equal("bafycommit2", await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) => (await reader.GetRootAsync(ct))?.Cid)));
         Assert.Equal(new byte[] { 2 }, await WithStoreAsync((store, _) => store.ReadAsync(did, (reader, ct) => reader.GetBlockAsync("bafynode2", ct))));
         Assert.Contains(await WithStoreAsync((_, sp) => sp.GetRequiredService<ISequencer>().ReadAfterAsync(0, 100_000)), e => e.Did == did);
+    }
+
+    [Fact]
+    public async Task TransactRepeatableAsync_AfterAWriteOfThisProcess_IsOneRoundTrip()
+    {
+        var did = NewDid();
+        await CreateRepositoryAsync(did);
+        var seen = new List<string?>();
+        var first = await CommandsSentAsync(() => WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit2", "rev2", "3k2"), seen))));
+        var second = await CommandsSentAsync(() => WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit3", "rev3", "3k3"), seen))));
+
+        Assert.Equal(["bafycommit1", "bafycommit2"], seen);
+        Assert.Equal("bafycommit3", await RootOfAsync(did));
+        Assert.Equal(2, await EventCountAsync(did));
+        if (_db.Provider == DatabaseProvider.Postgres)
+        {
+            // The first write of the repository in this process reads the root with the lock; the
+            // second starts from the root the first committed and sends lock, check, commit and
+            // COMMIT at once.
+            Assert.True(first.Count == 2, "first write: " + string.Join(" | ", first));
+            Assert.True(second.Count == 1, "second write: " + string.Join(" | ", second));
+            Assert.Contains("pds_lock_repo_at", second[0]);
+            Assert.Contains("COMMIT", second[0]);
+        }
+    }
+
+    [Fact]
+    public async Task TransactRepeatableAsync_RepositoryMovedOnElsewhere_RunsAgainFromTheRealRoot()
+    {
+        var did = NewDid();
+        await MoveOnElsewhereAsync(did);
+        var seen = new List<string?>();
+
+        await WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit4", "rev4", "3k4"), seen)));
+
+        // On PostgreSQL the first run started from the root this process had committed, and the
+        // check under the lock sent it round again; SQLite reads the root under its lock at once.
+        Assert.Equal(_db.Provider == DatabaseProvider.Postgres ? ["bafycommit2", "bafycommit3"] : ["bafycommit3"], seen);
+        Assert.Equal("bafycommit4", await RootOfAsync(did));
+        Assert.Equal(3, await EventCountAsync(did)); // commits 2, 3 and 4: nothing of the first run
+        foreach (var rkey in new[] { "3k2", "3k3", "3k4" })
+        {
+            Assert.NotNull(await WithStoreAsync((store, _) => store.ReadAsync(did, (reader, ct) => reader.GetRecordAsync("app.bsky.feed.post", rkey, ct))));
+        }
+    }
+
+    [Fact]
+    public async Task TransactRepeatableAsync_ErrorFoundAgainstAMovedOnRoot_RunsAgain()
+    {
+        var did = NewDid();
+        await MoveOnElsewhereAsync(did);
+        var seen = new List<string?>();
+
+        // Like a swapCommit that names the real head: against the root this process remembers it
+        // fails, and that failure must not reach the caller.
+        await WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, async (tx, ct) =>
+        {
+            var root = (await tx.GetRootAsync(ct))?.Cid;
+            seen.Add(root);
+            if (root != "bafycommit3")
+            {
+                throw new InvalidOperationException($"Commit was at {root}");
+            }
+
+            await tx.ApplyCommitAsync(CommitTo(did, "bafycommit4", "rev4", "3k4"), ct);
+            return 0;
+        }));
+
+        Assert.Equal(_db.Provider == DatabaseProvider.Postgres ? ["bafycommit2", "bafycommit3"] : ["bafycommit3"], seen);
+        Assert.Equal("bafycommit4", await RootOfAsync(did));
+    }
+
+    [Fact]
+    public async Task TransactRepeatableAsync_ErrorFoundAgainstTheRealRoot_ReachesTheCaller()
+    {
+        var did = NewDid();
+        await CreateRepositoryAsync(did);
+        await WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit2", "rev2", "3k2"), [])));
+        var runs = 0;
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WithStoreAsync((store, _) => store.TransactRepeatableAsync<int>(did, async (tx, ct) =>
+        {
+            runs++;
+            Assert.Equal("bafycommit2", (await tx.GetRootAsync(ct))?.Cid);
+            throw new InvalidOperationException("refused");
+        })));
+
+        Assert.Equal("refused", error.Message);
+        Assert.Equal(1, runs);
+        Assert.Equal("bafycommit2", await RootOfAsync(did));
+    }
+
+    [Fact]
+    public async Task TransactRepeatableAsync_InsideAnOpenTransaction_RunsOnceUnderTheLock()
+    {
+        var did = NewDid();
+        await MoveOnElsewhereAsync(did);
+        var seen = new List<string?>();
+
+        await WithStoreAsync((store, sp) => sp.GetRequiredService<PdsDatabase>().WriteAsync(
+            ct => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit4", "rev4", "3k4"), seen), ct)));
+
+        // A repeat would have to repeat the outer transaction's work too: it runs once.
+        Assert.Equal(["bafycommit3"], seen);
+        Assert.Equal("bafycommit4", await RootOfAsync(did));
+    }
+
+    [Fact]
+    public async Task TransactAsync_ChangingTheRoot_LeavesNoRememberedRootBehind()
+    {
+        var did = NewDid();
+        await CreateRepositoryAsync(did);
+        await WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit2", "rev2", "3k2"), [])));
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.SetRootAsync("bafycommit3", "rev3", ct);
+            return 0;
+        }));
+        var seen = new List<string?>();
+
+        await WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit4", "rev4", "3k4"), seen)));
+
+        // Without forgetting, PostgreSQL would start from bafycommit2 and need a second run.
+        Assert.Equal(["bafycommit3"], seen);
+        Assert.Equal("bafycommit4", await RootOfAsync(did));
+    }
+
+    [Fact]
+    public async Task TransactRepeatableAsync_TrackedChanges_AreSavedAfterTheLock()
+    {
+        var did = NewDid();
+        await CreateRepositoryAsync(did);
+        await WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit2", "rev2", "3k2"), [])));
+
+        var commands = await CommandsSentAsync(() => WithStoreAsync((store, sp) => store.TransactRepeatableAsync(did, async (tx, ct) =>
+        {
+            await tx.GetRootAsync(ct);
+            await tx.ApplyCommitAsync(CommitTo(did, "bafycommit3", "rev3", "3k3"), ct);
+            sp.GetRequiredService<PdsDbContext>().Add(new Pds.Infrastructure.Persistence.Rows.RepoBlockRow { Did = did, Cid = "bafytracked", RepoRev = "rev3", Size = 1, Content = [7] });
+            return 0;
+        })));
+
+        Assert.Equal(new byte[] { 7 }, await WithStoreAsync((store, _) => store.ReadAsync(did, (reader, ct) => reader.GetBlockAsync("bafytracked", ct))));
+        if (_db.Provider == DatabaseProvider.Postgres)
+        {
+            Assert.True(commands.Count > 0 && commands[0].Contains("pds_lock_repo_at", StringComparison.Ordinal), "commands sent: " + string.Join(" | ", commands));
+        }
     }
 
     [Fact]
@@ -701,6 +826,69 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         Assert.Equal(PdsDatabase.ActorLockKey("did:plc:abc"), PdsDatabase.ActorLockKey("did:plc:abc"));
         Assert.NotEqual(PdsDatabase.ActorLockKey("did:plc:abc"), PdsDatabase.ActorLockKey("did:plc:abd"));
     }
+
+    /// <summary>
+    /// The SQL of each command Npgsql sent while <paramref name="work"/> ran. Npgsql starts an
+    /// activity per command; those under this call's own activity are <paramref name="work"/>'s
+    /// (other tests run at the same time). Opening a physical connection carries no SQL and is left out.
+    /// </summary>
+    private static async Task<List<string>> CommandsSentAsync(Func<Task> work)
+    {
+        using var source = new System.Diagnostics.ActivitySource("Pds.Tests.RoundTrips");
+        var commands = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "Npgsql" or "Pds.Tests.RoundTrips",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using (var outer = source.StartActivity("work"))
+        {
+            Assert.NotNull(outer);
+            listener.ActivityStopped = a =>
+            {
+                if (a.Source.Name == "Npgsql" && a.TraceId == outer.TraceId && a.GetTagItem("db.query.text") is string sql)
+                {
+                    commands.Enqueue(sql);
+                }
+            };
+            await work();
+        }
+
+        return [.. commands];
+    }
+
+    /// <summary>A commit to <paramref name="root"/> adding the record <paramref name="rkey"/> with a block of its own, and its event.</summary>
+    private static RepoCommitChanges CommitTo(string did, string root, string rev, string rkey) => new(
+        root, rev, [KeyValuePair.Create("bafynode" + rkey, (ReadOnlyMemory<byte>)System.Text.Encoding.UTF8.GetBytes(rkey))],
+        [new RecordPut("app.bsky.feed.post", rkey, $"at://{did}/app.bsky.feed.post/{rkey}", "bafynode" + rkey)], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
+
+    /// <summary>A write that notes the root each run starts from, then commits <paramref name="changes"/>.</summary>
+    private static Func<IActorStoreTransaction, CancellationToken, Task<int>> CommitRun(RepoCommitChanges changes, List<string?> seen) => async (tx, ct) =>
+    {
+        seen.Add((await tx.GetRootAsync(ct))?.Cid);
+        await tx.ApplyCommitAsync(changes, ct);
+        return seen.Count;
+    };
+
+    /// <summary>
+    /// A repository this process committed <c>bafycommit2</c> to, then another process (services
+    /// of their own, so a memory of roots of their own) <c>bafycommit3</c>.
+    /// </summary>
+    private async Task MoveOnElsewhereAsync(string did)
+    {
+        await CreateRepositoryAsync(did);
+        await WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit2", "rev2", "3k2"), [])));
+        await using var other = _db.CreateServices();
+        await using var scope = other.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IActorStore>().TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit3", "rev3", "3k3"), []));
+    }
+
+    private Task<string?> RootOfAsync(string did) =>
+        WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) => (await reader.GetRootAsync(ct))?.Cid));
+
+    private Task<int> EventCountAsync(string did) =>
+        WithStoreAsync(async (_, sp) => (await sp.GetRequiredService<ISequencer>().ReadAfterAsync(0, 100_000)).Count(e => e.Did == did));
 
     private static string NewDid() => "did:plc:" + Guid.NewGuid().ToString("N")[..24];
 

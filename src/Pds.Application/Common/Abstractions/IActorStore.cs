@@ -12,6 +12,17 @@ public interface IActorStore
     Task<T> ReadAsync<T>(string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken = default);
 
     Task<T> TransactAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="TransactAsync{T}"/> for a write the store may run more than once, each run in a
+    /// transaction of its own of which only the last commits. A store may start the run from what
+    /// it last saw of the repository and check that under the lock with the commit (fewer round
+    /// trips), running <paramref name="write"/> again when the repository had moved on. So
+    /// <paramref name="write"/> must keep nothing from an earlier run, and must not act outside
+    /// the store in a way a rolled-back run would leave wrong. Inside an open transaction it runs
+    /// once, like <see cref="TransactAsync{T}"/>.
+    /// </summary>
+    Task<T> TransactRepeatableAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default);
 }
 
 public interface IActorStoreReader

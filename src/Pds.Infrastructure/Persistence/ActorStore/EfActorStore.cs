@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Pds.Application.Common.Abstractions;
 using Pds.Domain.Data;
 using Pds.Domain.Repo.Car;
@@ -14,11 +15,19 @@ namespace Pds.Infrastructure.Persistence.ActorStore;
 public sealed class EfActorStore : IActorStore
 {
     private readonly PdsDatabase _database;
+    private readonly RepoRootCache _roots;
 
-    public EfActorStore(PdsDatabase database)
+    public EfActorStore(PdsDatabase database, RepoRootCache roots)
     {
         _database = database;
+        _roots = roots;
     }
+
+    /// <summary>
+    /// The SQLSTATE with which <c>pds_lock_repo_at</c> (migration <c>RepoLockFunction</c>) says the
+    /// repository is not at the root a repeatable run started from.
+    /// </summary>
+    internal const string MovedOnState = "PDS01";
 
     public Task<T> ReadAsync<T>(string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken = default)
     {
@@ -47,14 +56,72 @@ public sealed class EfActorStore : IActorStore
     {
         ArgumentException.ThrowIfNullOrEmpty(did);
         ArgumentNullException.ThrowIfNull(write);
-        return _database.WriteAsync(
+        return TransactCoreAsync(did, write, repeatable: false, cancellationToken);
+    }
+
+    public Task<T> TransactRepeatableAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(did);
+        ArgumentNullException.ThrowIfNull(write);
+        return TransactCoreAsync(did, write, repeatable: true, cancellationToken);
+    }
+
+    // On PostgreSQL, a repeatable write in a transaction of its own starts from the root this
+    // process last committed (RepoRootCache) without reading it: the lock and a check of that root
+    // go with the commit's statements and COMMIT, one round trip for the whole write instead of
+    // two. When the check finds that the repository moved on (another process, or a path that
+    // changed the root without this cache), that run rolls back and the write runs again the
+    // ordinary way, locking and reading the root first.
+    private async Task<T> TransactCoreAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, bool repeatable, CancellationToken cancellationToken)
+    {
+        var postgres = _database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres;
+        var owned = !_database.InTransaction;
+        if (postgres && repeatable && owned && _roots.TryTake(did, out var expected))
+        {
+            try
+            {
+                return await RunAsync(did, write, expected, remember: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState == MovedOnState)
+            {
+                // Rolled back; run again under the lock.
+            }
+        }
+        else if (postgres)
+        {
+            _roots.Forget(did);
+        }
+
+        return await RunAsync(did, write, expected: null, remember: postgres && owned, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> RunAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, RepoRootInfo? expected, bool remember, CancellationToken cancellationToken)
+    {
+        Actor? actor = null;
+        var result = await _database.WriteAsync(
             async ct =>
             {
-                var actor = new Actor(_database, did);
-                await actor.LockAsync(ct).ConfigureAwait(false);
-                return await write(actor, ct).ConfigureAwait(false);
+                actor = new Actor(_database, did);
+                await actor.LockAsync(expected, ct).ConfigureAwait(false);
+                try
+                {
+                    return await write(actor, ct).ConfigureAwait(false);
+                }
+                catch when (actor.LockPending)
+                {
+                    // An error found against a root not yet checked may not be the repository's:
+                    // check it now, so a moved-on repository runs the write again instead.
+                    await actor.SendLockAsync(ct).ConfigureAwait(false);
+                    throw;
+                }
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        if (remember && actor!.CommittedRoot is { } root)
+        {
+            _roots.Remember(did, root);
+        }
+
+        return result;
     }
 
     // The block is a subquery per returned row, not a join: PostgreSQL plans a prepared statement
@@ -96,24 +163,58 @@ public sealed class EfActorStore : IActorStore
         // Whether this transaction's commit statements wait for the COMMIT (see ApplyCommitAsync).
         private bool _commitDeferred;
 
+        /// <summary>
+        /// Whether the lock and the check of the root this run started from still wait for the
+        /// COMMIT (a repeatable run, see <see cref="EfActorStore.TransactRepeatableAsync{T}"/>).
+        /// </summary>
+        public bool LockPending { get; private set; }
+
+        /// <summary>The root the commit of this transaction sets, if it made one (<see cref="ApplyCommitAsync"/>).</summary>
+        public RepoRootInfo? CommittedRoot { get; private set; }
+
         public string Did => did;
 
         /// <summary>
         /// Sends the commit statements waiting for the COMMIT now, so that what runs after them in
         /// this transaction sees their changes.
         /// </summary>
-        private async ValueTask SendDeferredAsync(CancellationToken cancellationToken)
+        private async ValueTask SendDeferredAsync(CancellationToken cancellationToken, bool lockMayWait = false)
         {
-            if (_commitDeferred)
+            if (_commitDeferred || (LockPending && !lockMayWait))
             {
                 _commitDeferred = false;
+                LockPending = false;
                 await database.FlushAtCommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
-        /// <summary>Takes the account's write lock (see <see cref="PdsDatabase.LockActorAsync"/>).</summary>
-        public async Task LockAsync(CancellationToken cancellationToken)
+        /// <summary>Sends the waiting lock and root check now (and whatever waits behind them).</summary>
+        public ValueTask SendLockAsync(CancellationToken cancellationToken) => SendDeferredAsync(cancellationToken);
+
+        /// <summary>
+        /// Takes the account's write lock (see <see cref="PdsDatabase.LockActorAsync"/>). With
+        /// <paramref name="expected"/> (PostgreSQL, a transaction of this run's own), nothing is
+        /// sent yet: the lock and a check that the repository is still at that root go first in
+        /// the batch that ends with COMMIT, or go out with whatever this transaction sends to the
+        /// database before that.
+        /// </summary>
+        public async Task LockAsync(RepoRootInfo? expected, CancellationToken cancellationToken)
         {
+            if (expected is not null)
+            {
+                var atCommit = database.AtCommit;
+                if (!atCommit.IsEmpty)
+                {
+                    throw new InvalidOperationException("A pending lock must be the transaction's first statement.");
+                }
+
+                atCommit.Add($"SELECT pds_lock_repo_at({atCommit.Param(PdsDatabase.ActorLockKey(did))}, {atCommit.Param(did)}, {atCommit.Param(expected.Cid)})");
+                _lockedRoot = (true, expected);
+                _existsUnderLock = true;
+                LockPending = true;
+                return;
+            }
+
             if (database.Provider != Application.Common.Configuration.DatabaseProvider.Postgres)
             {
                 await database.LockActorAsync(did, cancellationToken).ConfigureAwait(false);
@@ -140,13 +241,16 @@ public sealed class EfActorStore : IActorStore
 
         public async Task<RepoRootInfo?> GetRootAsync(CancellationToken cancellationToken = default)
         {
-            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            // The root the lock read, or the one a pending lock will check (nothing has changed
+            // it in this transaction since: a change drops it).
             if (_lockedRoot.Read)
             {
                 var root = _lockedRoot.Root;
                 _lockedRoot = default;
                 return root;
             }
+
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
 
             return await RootByDid(context, did, cancellationToken).ConfigureAwait(false);
         }
@@ -328,15 +432,21 @@ public sealed class EfActorStore : IActorStore
             return command;
         }
 
-        public async Task<BlobInfo?> GetBlobAsync(string cid, CancellationToken cancellationToken = default) =>
-            await context.Blobs.AsNoTracking()
+        public async Task<BlobInfo?> GetBlobAsync(string cid, CancellationToken cancellationToken = default)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            return await context.Blobs.AsNoTracking()
                 .Where(b => b.Did == did && b.Cid == cid)
                 .Select(b => new BlobInfo(b.Cid, b.MimeType, b.Size, b.TempKey, b.CreatedAt, b.TakedownRef))
                 .SingleOrDefaultAsync(cancellationToken)
                 .ConfigureAwait(false);
+        }
 
-        public Task<bool> IsBlobReferencedAsync(string cid, CancellationToken cancellationToken = default) =>
-            context.RecordBlobs.AnyAsync(rb => rb.Did == did && rb.BlobCid == cid, cancellationToken);
+        public async Task<bool> IsBlobReferencedAsync(string cid, CancellationToken cancellationToken = default)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            return await context.RecordBlobs.AnyAsync(rb => rb.Did == did && rb.BlobCid == cid, cancellationToken).ConfigureAwait(false);
+        }
 
         public async Task<IReadOnlyList<string>> ListBlobsAsync(string? sinceRev, string? cursor, int limit, CancellationToken cancellationToken = default)
         {
@@ -365,6 +475,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task<IReadOnlyList<(string Cid, string RecordUri)>> ListMissingBlobsAsync(string? cursor, int limit, CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             var query = context.RecordBlobs.AsNoTracking()
                 .Where(rb => rb.Did == did && !context.Blobs.Any(b => b.Did == did && b.Cid == rb.BlobCid && b.TempKey == null));
             if (cursor is not null)
@@ -379,6 +490,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task PutBlobAsync(BlobInfo blob, CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             var exists = await context.Blobs.AnyAsync(b => b.Did == did && b.Cid == blob.Cid, cancellationToken).ConfigureAwait(false);
             if (!exists)
             {
@@ -396,17 +508,24 @@ public sealed class EfActorStore : IActorStore
                 .ConfigureAwait(false) > 0;
         }
 
-        public async Task<bool> SetBlobTakedownAsync(string cid, string? takedownRef, CancellationToken cancellationToken = default) =>
-            await context.Blobs
+        public async Task<bool> SetBlobTakedownAsync(string cid, string? takedownRef, CancellationToken cancellationToken = default)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            return await context.Blobs
                 .Where(b => b.Did == did && b.Cid == cid)
                 .ExecuteUpdateAsync(u => u.SetProperty(b => b.TakedownRef, takedownRef), cancellationToken)
                 .ConfigureAwait(false) > 0;
+        }
 
-        public Task MarkBlobPermanentAsync(string cid, CancellationToken cancellationToken = default) =>
-            context.Blobs.Where(b => b.Did == did && b.Cid == cid).ExecuteUpdateAsync(u => u.SetProperty(b => b.TempKey, (string?)null), cancellationToken);
+        public async Task MarkBlobPermanentAsync(string cid, CancellationToken cancellationToken = default)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            await context.Blobs.Where(b => b.Did == did && b.Cid == cid).ExecuteUpdateAsync(u => u.SetProperty(b => b.TempKey, (string?)null), cancellationToken).ConfigureAwait(false);
+        }
 
         public async Task AssociateBlobsAsync(string recordUri, IReadOnlyCollection<string> blobCids, CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             foreach (var cid in blobCids.Distinct())
             {
                 if (!await context.RecordBlobs.AnyAsync(rb => rb.Did == did && rb.BlobCid == cid && rb.RecordUri == recordUri, cancellationToken).ConfigureAwait(false))
@@ -420,6 +539,7 @@ public sealed class EfActorStore : IActorStore
 
         public async Task<IReadOnlyList<string>> DissociateBlobsAsync(string recordUri, IReadOnlyCollection<string> keep, CancellationToken cancellationToken = default)
         {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             var cids = await context.RecordBlobs.Where(rb => rb.Did == did && rb.RecordUri == recordUri).Select(rb => rb.BlobCid).ToListAsync(cancellationToken).ConfigureAwait(false);
             if (cids.Count == 0)
             {
@@ -454,6 +574,7 @@ public sealed class EfActorStore : IActorStore
             ArgumentNullException.ThrowIfNull(replacement);
             await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             _lockedRoot = default;
+            CommittedRoot = null;
             var clear = new SqlBatch();
             var d = clear.Param(did);
             clear.Add($"DELETE FROM \"record_blob\" WHERE \"did\" = {d}")
@@ -575,6 +696,7 @@ public sealed class EfActorStore : IActorStore
         {
             await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             _lockedRoot = default;
+            CommittedRoot = null;
             var row = await context.RepoRoots.SingleOrDefaultAsync(r => r.Did == did, cancellationToken).ConfigureAwait(false);
             if (row is null)
             {
@@ -591,7 +713,9 @@ public sealed class EfActorStore : IActorStore
         public async Task ApplyCommitAsync(RepoCommitChanges changes, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(changes);
-            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+
+            // A pending lock stays first in the batch these statements join.
+            await SendDeferredAsync(cancellationToken, lockMayWait: true).ConfigureAwait(false);
             _lockedRoot = default;
 
             // On PostgreSQL, when the lock found the repository and nothing tracked waits to be
@@ -601,13 +725,22 @@ public sealed class EfActorStore : IActorStore
             var deferred = database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres
                 && _existsUnderLock
                 && !context.ChangeTracker.HasChanges();
+            if (!deferred)
+            {
+                // These statements go now: a pending lock goes before them.
+                await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var batch = deferred ? database.AtCommit : new SqlBatch();
             var d = batch.Param(did);
             var rev = batch.Param(changes.Rev);
-            var now = batch.Param(DateTime.UtcNow);
+            var indexedAt = DateTime.UtcNow;
+            var now = batch.Param(indexedAt);
+            CommittedRoot = new RepoRootInfo(changes.RootCid, changes.Rev, indexedAt);
 
             // First, so its one returned row says the repository exists (when it runs on its own).
             batch.Add($"UPDATE \"repo_root\" SET \"cid\" = {batch.Param(changes.RootCid)}, \"rev\" = {rev}, \"indexed_at\" = {now} WHERE \"did\" = {d} RETURNING \"did\"");
+
             foreach (var cid in changes.RemovedBlocks)
             {
                 batch.Add($"DELETE FROM \"repo_block\" WHERE \"did\" = {d} AND \"cid\" = {batch.Param(cid)}");
