@@ -25,7 +25,9 @@
 #   BENCH_PG_VARIANTS="pool8:MaxPoolSize=8"  one more server of ours on PostgreSQL per variant
 #                          (name:connection-string settings appended to its Npgsql connection
 #                          string, ';' between variants, ',' between a variant's settings), named
-#                          postgres-<name>, each with a database of its own in the same cluster
+#                          postgres-<name>, each with a database of its own in the same cluster;
+#                          settings of the form env:NAME=value go to the server's environment
+#                          instead (e.g. "gate8:env:PDS_X=8" or "both:MaxPoolSize=8,env:PDS_X=8")
 #   BENCH_BASELINE=<rev>   also build that git revision of this repository and run it beside this
 #                          tree, as sqlite-base (and postgres-base), to compare two builds in one run
 #   BENCH_REFERENCE=0      leave the reference out: ratios are then to our first server (A/B runs)
@@ -265,8 +267,13 @@ if [ -n "$pg_url" ]; then
     [ -n "${variant// /}" ] || continue
     [[ "$variant" == *:* ]] || die "BENCH_PG_VARIANTS: '$variant' is not name:settings"
     v_name="${variant%%:*}"
-    v_url="$(pg_url_with_suffix "$v_name");${variant#*:}"
-    start_ours "postgres-$v_name" postgres "${v_url//,/;}"
+    v_url="$(pg_url_with_suffix "$v_name")"
+    v_env=""
+    IFS=',' read -ra v_settings <<<"${variant#*:}"
+    for setting in "${v_settings[@]}"; do
+      if [[ "$setting" == env:* ]]; then v_env="$v_env ${setting#env:}"; else v_url="$v_url;$setting"; fi
+    done
+    start_ours "postgres-$v_name" postgres "$v_url" "$v_env"
   done
 fi
 

@@ -24,8 +24,14 @@ public sealed class PdsDatabase : IUnitOfWork
         ArgumentNullException.ThrowIfNull(options);
         Context = context;
         _gate = gate;
+        Options = options;
         Provider = options.Provider;
     }
+
+    internal DatabaseOptions Options { get; }
+
+    /// <summary>A unit of work like this one on another context (of the same database).</summary>
+    internal PdsDatabase On(PdsDbContext context) => new(context, _gate, Options, _signal);
 
     public PdsDbContext Context { get; }
 

@@ -770,6 +770,48 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     }
 
     [Fact]
+    public async Task StreamAsync_Postgres_LeavesTheRequestPoolFree()
+    {
+        if (_db.Provider != DatabaseProvider.Postgres)
+        {
+            // SQLite has no connection pool to exhaust.
+            return;
+        }
+
+        var did = NewDid();
+        await CreateRepositoryAsync(did);
+
+        // A pool of one connection, and a short wait for it.
+        var url = new Npgsql.NpgsqlConnectionStringBuilder(_db.Settings[Pds.Infrastructure.Configuration.PdsConfigurationKeys.DatabaseUrl]) { MaxPoolSize = 1, Timeout = 3 }.ConnectionString;
+        var collection = new ServiceCollection();
+        collection.AddSingleton(_db.LoadOptions(new Dictionary<string, string> { [Pds.Infrastructure.Configuration.PdsConfigurationKeys.DatabaseUrl] = url }));
+        collection.AddInfrastructure();
+        await using var services = collection.BuildServiceProvider();
+
+        var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var downloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var download = services.CreateAsyncScope();
+        var stream = download.ServiceProvider.GetRequiredService<IActorStore>().StreamAsync(did, async (reader, ct) =>
+        {
+            var root = (await reader.GetRootAsync(ct))?.Cid;
+            streaming.SetResult();
+            await downloaded.Task; // a client still downloading
+            return root;
+        });
+        await Task.WhenAny(streaming.Task, stream);
+        Assert.True(streaming.Task.IsCompleted, "the download did not start: " + stream.Exception);
+
+        // While the download holds its connection, a request still gets the pool's only one.
+        await using (var request = services.CreateAsyncScope())
+        {
+            Assert.Equal("bafycommit1", await request.ServiceProvider.GetRequiredService<IActorStore>().ReadAsync(did, async (reader, ct) => (await reader.GetRootAsync(ct))?.Cid));
+        }
+
+        downloaded.SetResult();
+        Assert.Equal("bafycommit1", await stream);
+    }
+
+    [Fact]
     public async Task ApplyCommitAsync_ThenReadInTheSameTransaction_SeesTheCommit()
     {
         var did = NewDid();

@@ -32,4 +32,39 @@ public sealed class PostgresConnectionDefaultsTests
         var csb = new NpgsqlConnectionStringBuilder(DatabaseSetup.WithConnectionDefaults(connectionString));
         Assert.False(csb.NoResetOnClose);
     }
+
+    [Fact]
+    public void WithConnectionDefaults_NotConfigured_BoundsThePool()
+    {
+        var csb = new NpgsqlConnectionStringBuilder(DatabaseSetup.WithConnectionDefaults("Host=127.0.0.1;Database=pds"));
+        Assert.Equal(DatabaseSetup.DefaultMaxPoolSize, csb.MaxPoolSize);
+        Assert.Equal(Math.Clamp(4 * Environment.ProcessorCount, 16, 32), DatabaseSetup.DefaultMaxPoolSize);
+    }
+
+    [Theory]
+    [InlineData("Host=127.0.0.1;Maximum Pool Size=100")]
+    [InlineData("Host=127.0.0.1;MaxPoolSize=100")]
+    public void WithConnectionDefaults_OperatorPoolSize_Kept(string connectionString)
+    {
+        var csb = new NpgsqlConnectionStringBuilder(DatabaseSetup.WithConnectionDefaults(connectionString));
+        Assert.Equal(100, csb.MaxPoolSize);
+    }
+
+    [Theory]
+    [InlineData("Host=127.0.0.1;Database=pds", "pds stream")]
+    [InlineData("Host=127.0.0.1;Database=pds;Application Name=pds-eu", "pds-eu stream")]
+    public void StreamingConnectionString_IsAPoolOfItsOwnWithTheSameDefaults(string connectionString, string applicationName)
+    {
+        var main = DatabaseSetup.WithConnectionDefaults(connectionString);
+        var streaming = DatabaseSetup.StreamingConnectionString(connectionString);
+
+        // Npgsql keeps one pool per connection string.
+        Assert.NotEqual(main, streaming);
+        var csb = new NpgsqlConnectionStringBuilder(streaming);
+        Assert.Equal(applicationName, csb.ApplicationName);
+        Assert.Equal("pds", csb.Database);
+        Assert.Equal(new NpgsqlConnectionStringBuilder(main).MaxPoolSize, csb.MaxPoolSize);
+        Assert.True(csb.NoResetOnClose);
+        Assert.Equal(64, csb.MaxAutoPrepare);
+    }
 }

@@ -11,6 +11,13 @@ public interface IActorStore
 {
     Task<T> ReadAsync<T>(string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="ReadAsync{T}"/> for a read that streams to a client while it reads (getRepo), and
+    /// so lasts as long as the client takes: a store with a bounded connection pool serves it from
+    /// a pool of its own, so that slow downloads never hold up other requests.
+    /// </summary>
+    Task<T> StreamAsync<T>(string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken = default);
+
     Task<T> TransactAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default);
 
     /// <summary>

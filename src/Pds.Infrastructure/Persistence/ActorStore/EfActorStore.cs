@@ -52,6 +52,33 @@ public sealed class EfActorStore : IActorStore
         }
     }
 
+    public Task<T> StreamAsync<T>(string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(did);
+        ArgumentNullException.ThrowIfNull(read);
+        return _database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres
+            ? StreamOnOwnPoolAsync(did, read, cancellationToken)
+            : ReadOpenAsync(did, read, cancellationToken);
+    }
+
+    // A context of its own on the streaming pool (DatabaseSetup.StreamingConnectionString).
+    private async Task<T> StreamOnOwnPoolAsync<T>(string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        var context = DatabaseSetup.CreateStreamingContext(_database.Context, _database.Options.ConnectionString);
+        await using (context.ConfigureAwait(false))
+        {
+            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await read(new Actor(_database.On(context), did), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
     public Task<T> TransactAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(did);

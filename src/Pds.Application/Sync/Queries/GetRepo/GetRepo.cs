@@ -26,7 +26,7 @@ public sealed class GetRepoHandler(SyncAccess access, IActorStore actors) : IQue
 
         var (account, root) = await access.FindAvailableAsync(query.Did, cancellationToken).ConfigureAwait(false);
         var head = Cid.Parse(root.Cid);
-        return new CarOutput((stream, ct) => actors.ReadAsync(
+        return new CarOutput((stream, ct) => actors.StreamAsync(
             account.Did,
             async (reader, innerCt) =>
             {
