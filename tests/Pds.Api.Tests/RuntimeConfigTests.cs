@@ -6,12 +6,13 @@ namespace Pds.Api.Tests;
 public sealed class RuntimeConfigTests
 {
     [Fact]
-    public void ServerRuntimeConfig_ThreadPoolWorkersDoNotSpin()
+    public void ServerRuntimeConfig_ThreadPoolWorkersDoNotSpin_WorkstationCollector()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Pds.Api.runtimeconfig.json");
         using var config = JsonDocument.Parse(File.ReadAllText(path));
         var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
         Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
-        Assert.True(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.True(properties.GetProperty("System.GC.Concurrent").GetBoolean());
     }
 }
