@@ -41,10 +41,10 @@ public static class DatabaseSetup
     /// The pool size the server uses unless the connection string sets <c>Maximum Pool Size</c>:
     /// four connections per core of this machine, at least 16 and at most 32 (with the streaming
     /// pool's as many again, two processes stay within PostgreSQL's default of 100 connections).
-    /// Requests beyond it wait in the
-    /// process for a connection (Npgsql's <c>Timeout</c>) instead of each running a database
-    /// process of its own: on two cores shared with the database, 16 served getRecord 22 % and
-    /// listRecords 31 % faster than Npgsql's default of 100 (docs/PERFORMANCE.md).
+    /// Requests beyond it wait in the process for a connection (Npgsql's <c>Timeout</c>) instead
+    /// of each keeping a database process busy: on two cores shared with the database, 16 served
+    /// getRecord 22 % and listRecords 31 % faster than Npgsql's default of 100
+    /// (docs/PERFORMANCE.md).
     /// </summary>
     public static int DefaultMaxPoolSize => Math.Clamp(4 * Environment.ProcessorCount, 16, 32);
 
@@ -84,11 +84,11 @@ public static class DatabaseSetup
     }
 
     /// <summary>
-    /// The connection string of the pool that reads which stream to a client (getRepo) take their
-    /// connections from: <see cref="WithConnectionDefaults"/> under another application name
-    /// (<c>&lt;name&gt; stream</c>, which also makes it a pool of its own). Such a read holds its
-    /// connection for as long as the client takes to download, so slow downloads then wait for
-    /// each other, not every other request for them.
+    /// The connection string of a second pool, for reads that stream to a client while they read
+    /// (getRepo): <see cref="WithConnectionDefaults"/> under another application name
+    /// (<c>&lt;name&gt; stream</c>, which also makes it a pool of its own to Npgsql). Such a read
+    /// holds its connection for as long as the client takes to download, so slow downloads wait
+    /// for each other, not every other request for them.
     /// </summary>
     public static string StreamingConnectionString(string connectionString)
     {

@@ -102,9 +102,20 @@ public sealed class PdsDatabase : IUnitOfWork
     /// </summary>
     internal SqlBatch AtCommit => _atCommit ??= new SqlBatch();
 
+    // Whether what waits for the COMMIT must also run before changes still tracked (an actor's
+    // pending lock, which must be the transaction's first statement).
+    private bool _atCommitLeads;
+
+    /// <summary>
+    /// Says that what waits for the COMMIT must run before any change still tracked at the end of
+    /// the write (an actor's pending lock): the commit then sends it before saving them.
+    /// </summary>
+    internal void AtCommitLeads() => _atCommitLeads = true;
+
     /// <summary>Runs the statements waiting for the commit now, inside the open transaction.</summary>
     internal async Task FlushAtCommitAsync(CancellationToken cancellationToken)
     {
+        _atCommitLeads = false;
         if (_atCommit is { IsEmpty: false } pending)
         {
             _atCommit = null;
@@ -129,10 +140,9 @@ public sealed class PdsDatabase : IUnitOfWork
                 try
                 {
                     var result = await work(cancellationToken).ConfigureAwait(false);
-                    if (_atCommit is { IsEmpty: false } && Context.ChangeTracker.HasChanges())
+                    if (_atCommitLeads && _atCommit is { IsEmpty: false } && Context.ChangeTracker.HasChanges())
                     {
-                        // What waits for the COMMIT (an actor's pending lock first of all) was
-                        // added before these changes: it runs before them.
+                        // A pending lock runs before the tracked changes, as the first statement.
                         await FlushAtCommitAsync(cancellationToken).ConfigureAwait(false);
                     }
 
@@ -183,6 +193,7 @@ public sealed class PdsDatabase : IUnitOfWork
                     _events = null;
                     _eventNumbers = null;
                     _atCommit = null;
+                    _atCommitLeads = false;
                     WriteGeneration++;
                 }
             }

@@ -236,6 +236,7 @@ public sealed class EfActorStore : IActorStore
                 }
 
                 atCommit.Add($"SELECT pds_lock_repo_at({atCommit.Param(PdsDatabase.ActorLockKey(did))}, {atCommit.Param(did)}, {atCommit.Param(expected.Cid)})");
+                database.AtCommitLeads();
                 _lockedRoot = (true, expected);
                 _existsUnderLock = true;
                 LockPending = true;
