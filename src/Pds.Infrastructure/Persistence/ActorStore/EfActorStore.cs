@@ -33,18 +33,18 @@ public sealed class EfActorStore : IActorStore
     {
         ArgumentException.ThrowIfNullOrEmpty(did);
         ArgumentNullException.ThrowIfNull(read);
-        return ReadOpenAsync(did, read, cancellationToken);
+        return ReadOpenAsync(_database, did, read, cancellationToken);
     }
 
     // One open of the connection for the whole read: outside a transaction EF Core would open and
     // close it around every query, and each open of a SQLite connection re-registers its functions.
-    private async Task<T> ReadOpenAsync<T>(string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    private static async Task<T> ReadOpenAsync<T>(PdsDatabase on, string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
-        var database = _database.Context.Database;
+        var database = on.Context.Database;
         await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await read(new Actor(_database, did), cancellationToken).ConfigureAwait(false);
+            return await read(new Actor(on, did), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -58,7 +58,7 @@ public sealed class EfActorStore : IActorStore
         ArgumentNullException.ThrowIfNull(read);
         return _database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres
             ? StreamOnOwnPoolAsync(did, read, cancellationToken)
-            : ReadOpenAsync(did, read, cancellationToken);
+            : ReadOpenAsync(_database, did, read, cancellationToken);
     }
 
     // A context of its own on the streaming pool (DatabaseSetup.StreamingConnectionString).
@@ -67,15 +67,7 @@ public sealed class EfActorStore : IActorStore
         var context = DatabaseSetup.CreateStreamingContext(_database.Context, _database.Options.ConnectionString);
         await using (context.ConfigureAwait(false))
         {
-            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await read(new Actor(_database.On(context), did), cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                await context.Database.CloseConnectionAsync().ConfigureAwait(false);
-            }
+            return await ReadOpenAsync(_database.On(context), did, read, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -741,9 +733,6 @@ public sealed class EfActorStore : IActorStore
         public async Task ApplyCommitAsync(RepoCommitChanges changes, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(changes);
-
-            // A pending lock stays first in the batch these statements join.
-            await SendDeferredAsync(cancellationToken, lockMayWait: true).ConfigureAwait(false);
             _lockedRoot = default;
 
             // On PostgreSQL, when the lock found the repository and nothing tracked waits to be
@@ -753,11 +742,10 @@ public sealed class EfActorStore : IActorStore
             var deferred = database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres
                 && _existsUnderLock
                 && !context.ChangeTracker.HasChanges();
-            if (!deferred)
-            {
-                // These statements go now: a pending lock goes before them.
-                await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
-            }
+
+            // An earlier commit's waiting statements go first. A pending lock stays first in the
+            // batch these statements join when they wait too, and goes before them when they go now.
+            await SendDeferredAsync(cancellationToken, lockMayWait: deferred).ConfigureAwait(false);
 
             var batch = deferred ? database.AtCommit : new SqlBatch();
             var d = batch.Param(did);
@@ -768,7 +756,6 @@ public sealed class EfActorStore : IActorStore
 
             // First, so its one returned row says the repository exists (when it runs on its own).
             batch.Add($"UPDATE \"repo_root\" SET \"cid\" = {batch.Param(changes.RootCid)}, \"rev\" = {rev}, \"indexed_at\" = {now} WHERE \"did\" = {d} RETURNING \"did\"");
-
             foreach (var cid in changes.RemovedBlocks)
             {
                 batch.Add($"DELETE FROM \"repo_block\" WHERE \"did\" = {d} AND \"cid\" = {batch.Param(cid)}");
