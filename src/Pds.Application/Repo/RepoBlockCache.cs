@@ -76,6 +76,23 @@ public sealed class RepoBlockCache
         Add(new Key(did, cid), bytes);
     }
 
+    /// <summary>
+    /// Forgets a block the repository <paramref name="did"/> no longer holds: a tree node or head
+    /// commit a newer commit replaced. Such a block would only take room until its generation
+    /// goes (no write reads a superseded tree), so a commit drops what it replaced.
+    /// </summary>
+    public void Remove(string did, Cid cid)
+    {
+        var key = new Key(did, cid);
+        foreach (var generation in new[] { Volatile.Read(ref _current), Volatile.Read(ref _previous) })
+        {
+            if (generation.Blocks.TryRemove(key, out var removed))
+            {
+                Interlocked.Add(ref generation.Bytes, -removed.Length);
+            }
+        }
+    }
+
     /// <summary>Forgets every block of a repository (its account is gone or its contents were replaced).</summary>
     public void Forget(string did)
     {

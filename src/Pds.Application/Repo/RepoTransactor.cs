@@ -22,6 +22,7 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, RepoS
         var writes = prepared.Select(p => p.Write).ToList();
         var orphans = new List<string>();
         ActorBlockSource? source = null;
+        Cid? previousHead = null;
         // The store may run this more than once (see TransactRepeatableAsync): each run starts afresh.
         var data = await actors.TransactRepeatableAsync(
             did,
@@ -36,7 +37,8 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, RepoS
                 }
 
                 source = new ActorBlockSource(repo, blockCache);
-                var headBytes = await source.GetBlockAsync(Cid.Parse(root.Cid), ct).ConfigureAwait(false)
+                previousHead = Cid.Parse(root.Cid);
+                var headBytes = await source.GetBlockAsync(previousHead, ct).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"The head commit of {did} is missing.");
                 var current = Commit.Decode(headBytes);
                 var key = await keyCache.GetAsync(did, keys, ct).ConfigureAwait(false);
@@ -106,10 +108,21 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, RepoS
             cancellationToken).ConfigureAwait(false);
 
         // Committed: the next write of this repository finds its head commit and tree nodes in memory.
-        // Record blocks are left out (a tree walk never reads them).
+        // Record blocks are left out (a tree walk never reads them), and so are the nodes and the
+        // head commit this commit replaced: no later write reads them, and in a cache bounded by
+        // bytes they would push out the nodes of live trees (with one writer, most of its entries).
+        var replaced = data.RemovedNodeCids.Append(previousHead!).ToHashSet();
+        foreach (var cid in replaced)
+        {
+            blockCache.Remove(did, cid);
+        }
+
         foreach (var (cid, bytes) in source!.Loaded)
         {
-            blockCache.Set(did, cid, bytes);
+            if (!replaced.Contains(cid))
+            {
+                blockCache.Set(did, cid, bytes);
+            }
         }
 
         var records = writes.OfType<RepoCreate>().Select(w => w.Cid).Concat(writes.OfType<RepoUpdate>().Select(w => w.Cid)).ToHashSet();

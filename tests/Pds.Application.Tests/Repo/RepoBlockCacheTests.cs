@@ -52,4 +52,25 @@ public sealed class RepoBlockCacheTests
         Assert.False(cache.TryGet("did:plc:a", cid, out _));
         Assert.True(cache.TryGet("did:plc:b", cid, out _));
     }
+
+    [Fact]
+    public void Remove_DropsTheBlockFromBothGenerationsAndItsBytes()
+    {
+        // 150 bytes per generation: the first two blocks move to the previous generation, the third starts the current one.
+        var cache = new RepoBlockCache(300);
+        var (old, oldBytes) = Block(1, 100);
+        var (recent, recentBytes) = Block(2, 100);
+        cache.Set("did:plc:a", old, oldBytes);
+        cache.Set("did:plc:a", recent, recentBytes);
+        cache.Set("did:plc:b", old, oldBytes);
+        var before = cache.Size;
+
+        cache.Remove("did:plc:a", old);
+        cache.Remove("did:plc:a", recent);
+
+        Assert.False(cache.TryGet("did:plc:a", old, out _));
+        Assert.False(cache.TryGet("did:plc:a", recent, out _));
+        Assert.True(cache.TryGet("did:plc:b", old, out _));
+        Assert.Equal(before - 200, cache.Size);
+    }
 }

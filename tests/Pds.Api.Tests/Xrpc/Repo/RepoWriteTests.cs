@@ -76,6 +76,32 @@ public sealed class RepoWriteTests(PdsApiFactory factory) : IClassFixture<PdsApi
     }
 
     [Fact]
+    public async Task CreateRecord_BlockCacheKeepsTheLiveTreeAndDropsWhatTheCommitReplaced()
+    {
+        var cache = factory.Services.GetRequiredService<Pds.Application.Repo.RepoBlockCache>();
+        var account = await _client.CreateAccountAsync();
+        var first = Cid.Parse((await CreatePostAsync(account, "first")).GetProperty("commit").GetProperty("cid").GetString()!);
+        Assert.True(cache.TryGet(account.Did, first, out var firstBytes));
+        var firstData = Commit.Decode(firstBytes).Data;
+        Assert.True(cache.TryGet(account.Did, firstData, out _));
+
+        var second = Cid.Parse((await CreatePostAsync(account, "second")).GetProperty("commit").GetProperty("cid").GetString()!);
+
+        // The next write reads the new head and tree from memory; the replaced head commit and the
+        // replaced root node are gone from the cache (no write reads them again).
+        Assert.True(cache.TryGet(account.Did, second, out var secondBytes));
+        var secondData = Commit.Decode(secondBytes).Data;
+        Assert.NotEqual(firstData, secondData);
+        Assert.True(cache.TryGet(account.Did, secondData, out _));
+        Assert.False(cache.TryGet(account.Did, first, out _));
+        Assert.False(cache.TryGet(account.Did, firstData, out _));
+
+        // And a third write still finds everything it needs (from the cache or the store).
+        var third = await CreatePostAsync(account, "third");
+        Assert.Equal("valid", third.GetProperty("validationStatus").GetString());
+    }
+
+    [Fact]
     public async Task PutRecord_CreatesThenReplaces_SwapRecordEnforced()
     {
         var account = await _client.CreateAccountAsync();
