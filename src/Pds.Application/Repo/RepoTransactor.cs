@@ -78,10 +78,10 @@ public sealed class RepoTransactor(IActorStore actors, IRepoKeyStore keys, RepoS
                     switch (write.Write)
                     {
                         case RepoCreate create:
-                            puts.Add(new RecordPut(create.Collection.ToString(), create.Rkey.ToString(), uri, create.Cid.ToString()));
+                            puts.Add(new RecordPut(create.Collection.ToString(), create.Rkey.ToString(), uri, create.Cid.ToString(), create.Block));
                             break;
                         case RepoUpdate update:
-                            puts.Add(new RecordPut(update.Collection.ToString(), update.Rkey.ToString(), uri, update.Cid.ToString()));
+                            puts.Add(new RecordPut(update.Collection.ToString(), update.Rkey.ToString(), uri, update.Cid.ToString(), update.Block));
                             break;
                         case RepoDelete delete:
                             deletes.Add((delete.Collection.ToString(), delete.Rkey.ToString()));

@@ -121,7 +121,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         const int count = 3000;
         var blocks = Enumerable.Range(0, count).Select(i => KeyValuePair.Create("bafyblock" + i, (ReadOnlyMemory<byte>)new byte[] { (byte)i, (byte)(i >> 8), 0, 255 })).ToList();
         var records = Enumerable.Range(0, count).Select(i => new ImportedRecord(
-            "app.bsky.feed.post", "r" + i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture), $"at://{did}/app.bsky.feed.post/r{i:D5}", "bafyblock" + i, i % 1000 == 0 ? ["bafyblobnew", "bafyblobold"] : [])).ToList();
+            "app.bsky.feed.post", "r" + i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture), $"at://{did}/app.bsky.feed.post/r{i:D5}", "bafyblock" + i, i % 1000 == 0 ? ["bafyblobnew", "bafyblobold"] : [], blocks[i].Value)).ToList();
         await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
             await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", blocks, Task.FromResult<IReadOnlyList<ImportedRecord>>(records)), ct);
@@ -336,7 +336,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             "bafycommit2",
             "rev2",
             [KeyValuePair.Create("bafynode", (ReadOnlyMemory<byte>)new byte[] { 4, 5 })],
-            [new RecordPut("app.bsky.feed.post", "k1", $"at://{did}/app.bsky.feed.post/k1", "bafyrec")],
+            [new RecordPut("app.bsky.feed.post", "k1", $"at://{did}/app.bsky.feed.post/k1", "bafyrec", new byte[] { 9 })],
             [],
             [],
             [],
@@ -364,6 +364,55 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
                 return 0;
             });
         });
+    }
+
+    [Fact]
+    public async Task ApplyCommitAsync_RecordRowHoldsItsBlock_AnUpdateReplacesIt_ARowWithoutFallsBackToTheBlock()
+    {
+        var did = NewDid();
+        await CreateRepositoryAsync(did);
+        RepoCommitChanges Commit(string root, string rev, string cid, byte[] block) => new(
+            root, rev, [KeyValuePair.Create(cid, (ReadOnlyMemory<byte>)block)],
+            [new RecordPut("app.bsky.feed.post", "k1", $"at://{did}/app.bsky.feed.post/k1", cid, block)], [], [], [], null);
+        // The block as getRecord and as listRecords read it (they must agree).
+        async Task<byte[]?> ReadAsync() => await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
+        {
+            var (_, got) = await reader.GetRecordWithBlockAsync("app.bsky.feed.post", "k1", false, ct);
+            var (_, listed) = await reader.ListRecordsWithBlocksAsync("app.bsky.feed.post", 10, null, false, false, ct);
+            Assert.Equal(got?.Block, Assert.Single(listed).Block);
+            return got?.Block;
+        }));
+        Task DropBlockRowAsync(string cid) => WithStoreAsync((_, sp) =>
+            sp.GetRequiredService<PdsDbContext>().Set<Pds.Infrastructure.Persistence.Rows.RepoBlockRow>().Where(b => b.Did == did && b.Cid == cid).ExecuteDeleteAsync());
+
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(Commit("bafycommit2", "rev2", "bafyrec1", [1, 2]), ct);
+            return 0;
+        }));
+
+        // Read from the record's row: without its repo_block row the record still has its bytes.
+        await DropBlockRowAsync("bafyrec1");
+        Assert.Equal(new byte[] { 1, 2 }, await ReadAsync());
+
+        // An update brings the new bytes to the row.
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(Commit("bafycommit3", "rev3", "bafyrec2", [3]), ct);
+            return 0;
+        }));
+        await DropBlockRowAsync("bafyrec2");
+        Assert.Equal(new byte[] { 3 }, await ReadAsync());
+
+        // A row written without its block (as before the column existed) reads it from repo_block.
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.PutBlockAsync("bafyrec3", new byte[] { 4 }, "rev4", ct);
+            await tx.PutRecordAsync("app.bsky.feed.post", "k1", $"at://{did}/app.bsky.feed.post/k1", "bafyrec3", "rev4", ct);
+            return 0;
+        }));
+        await WithStoreAsync((_, sp) => sp.GetRequiredService<PdsDbContext>().Records.Where(r => r.Did == did).ExecuteUpdateAsync(u => u.SetProperty(r => r.Content, (byte[]?)null)));
+        Assert.Equal(new byte[] { 4 }, await ReadAsync());
     }
 
     [Fact]
@@ -605,7 +654,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         await CreateRepositoryAsync(did);
         var changes = new RepoCommitChanges(
             "bafycommit2", "rev2", [KeyValuePair.Create("bafynode2", (ReadOnlyMemory<byte>)new byte[] { 2 })],
-            [new RecordPut("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", "bafynode2")], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
+            [new RecordPut("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", "bafynode2", new byte[] { 2 })], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
 
         var commands = await CommandsSentAsync(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
@@ -818,7 +867,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         await CreateRepositoryAsync(did);
         var changes = new RepoCommitChanges(
             "bafycommit2", "rev2", [KeyValuePair.Create("bafynode2", (ReadOnlyMemory<byte>)new byte[] { 2 })],
-            [new RecordPut("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", "bafynode2")], [], [], [], null);
+            [new RecordPut("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", "bafynode2", new byte[] { 2 })], [], [], [], null);
         await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
             Assert.Equal("bafycommit1", (await tx.GetRootAsync(ct))?.Cid);
@@ -832,7 +881,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         // Each read of the repository sends the waiting statements first, whichever comes first.
         var changes3 = new RepoCommitChanges(
             "bafycommit3", "rev3", [KeyValuePair.Create("bafynode3", (ReadOnlyMemory<byte>)new byte[] { 3 })],
-            [new RecordPut("app.bsky.feed.post", "3k2", $"at://{did}/app.bsky.feed.post/3k2", "bafynode3")], [], [], [], null);
+            [new RecordPut("app.bsky.feed.post", "3k2", $"at://{did}/app.bsky.feed.post/3k2", "bafynode3", new byte[] { 3 })], [], [], [], null);
         await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
             await tx.GetRootAsync(ct);
@@ -903,7 +952,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     /// <summary>A commit to <paramref name="root"/> adding the record <paramref name="rkey"/> with a block of its own, and its event.</summary>
     private static RepoCommitChanges CommitTo(string did, string root, string rev, string rkey) => new(
         root, rev, [KeyValuePair.Create("bafynode" + rkey, (ReadOnlyMemory<byte>)System.Text.Encoding.UTF8.GetBytes(rkey))],
-        [new RecordPut("app.bsky.feed.post", rkey, $"at://{did}/app.bsky.feed.post/{rkey}", "bafynode" + rkey)], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
+        [new RecordPut("app.bsky.feed.post", rkey, $"at://{did}/app.bsky.feed.post/{rkey}", "bafynode" + rkey, System.Text.Encoding.UTF8.GetBytes(rkey))], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
 
     /// <summary>A write that notes the root each run starts from, then commits <paramref name="changes"/>.</summary>
     private static Func<IActorStoreTransaction, CancellationToken, Task<int>> CommitRun(RepoCommitChanges changes, List<string?> seen) => async (tx, ct) =>

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Pds.Application.Common.Configuration;
 using Pds.Infrastructure.Persistence;
 using Pds.TestKit;
@@ -85,6 +86,40 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
         finally
         {
             await icu.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Migrate_RecordContent_CopiesEachRecordsBlockOntoItsRow()
+    {
+        var database = new TestDatabase();
+        await database.InitializeAsync();
+        try
+        {
+            await using var context = database.CreateContext();
+            var migrations = context.Database.GetMigrations().ToList();
+            var index = migrations.FindIndex(m => m.EndsWith("_RecordContent", StringComparison.Ordinal));
+            var migrator = context.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
+            await migrator.MigrateAsync(migrations[index - 1]);
+
+            // Rows as the schema before held them: a record with its block, and one whose block is missing.
+            await context.Database.ExecuteSqlRawAsync(
+                "INSERT INTO repo_block (did, cid, repo_rev, size, content) VALUES ('did:plc:m', 'bafyone', 'rev', 3, {0})", new byte[] { 1, 2, 3 });
+            foreach (var (rkey, cid) in new[] { ("a", "bafyone"), ("b", "bafymissing") })
+            {
+                await context.Database.ExecuteSqlRawAsync(
+                    "INSERT INTO record (did, collection, rkey, uri, cid, repo_rev, indexed_at) VALUES ('did:plc:m', 'app.bsky.feed.post', {0}, {1}, {2}, 'rev', {3})",
+                    rkey, "at://did:plc:m/app.bsky.feed.post/" + rkey, cid, DateTime.UtcNow);
+            }
+
+            await migrator.MigrateAsync();
+
+            var contents = await context.Records.AsNoTracking().OrderBy(r => r.Rkey).Select(r => r.Content).ToListAsync();
+            Assert.Equal([new byte[] { 1, 2, 3 }, null], contents);
+        }
+        finally
+        {
+            await database.DisposeAsync();
         }
     }
 

@@ -183,7 +183,8 @@ public sealed record RepoReplacement(
     IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> Blocks,
     Task<IReadOnlyList<ImportedRecord>> Records);
 
-public sealed record RecordPut(string Collection, string Rkey, string Uri, string Cid);
+/// <param name="Block">The record's DAG-CBOR block (the bytes <paramref name="Cid"/> names).</param>
+public sealed record RecordPut(string Collection, string Rkey, string Uri, string Cid, ReadOnlyMemory<byte> Block);
 
 /// <param name="ExpectedBlobs">Distinct blobs the records reference.</param>
 /// <param name="ImportedBlobs">Of those, the blobs actually stored.</param>
@@ -197,7 +198,8 @@ public sealed record RepoRootInfo(string Cid, string Rev, DateTime IndexedAt);
 
 /// <summary>One record of an imported repository.</summary>
 /// <param name="BlobCids">The distinct blobs the record references.</param>
-public sealed record ImportedRecord(string Collection, string Rkey, string Uri, string Cid, IReadOnlyCollection<string> BlobCids);
+/// <param name="Block">The record's DAG-CBOR block (the bytes <paramref name="Cid"/> names).</param>
+public sealed record ImportedRecord(string Collection, string Rkey, string Uri, string Cid, IReadOnlyCollection<string> BlobCids, ReadOnlyMemory<byte> Block);
 
 /// <summary>A record's index entry with its block (null when the repository lacks the block).</summary>
 public sealed record StoredRecord(string Uri, string Rkey, string Cid, string? TakedownRef, byte[]? Block);

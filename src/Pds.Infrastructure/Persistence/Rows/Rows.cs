@@ -153,6 +153,14 @@ public sealed class RecordRow
     public DateTime IndexedAt { get; set; }
 
     public string? TakedownRef { get; set; }
+
+    /// <summary>
+    /// The record's block, as <c>repo_block</c> also holds it under <see cref="Cid"/>: kept on the
+    /// row too so that getRecord and listRecords read one row per record instead of one row plus a
+    /// block lookup (see ADR 0014). Null only where a row was written without it; readers then fall
+    /// back to <c>repo_block</c>.
+    /// </summary>
+    public byte[]? Content { get; set; }
 }
 
 public sealed class BlobRow

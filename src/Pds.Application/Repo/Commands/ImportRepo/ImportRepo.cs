@@ -119,7 +119,7 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                     DagCbor.CheckMap(bytes);
                 }
 
-                records.Add(new ImportedRecord(entry.Key[..slash], entry.Key[(slash + 1)..], $"at://{did}/{entry.Key}", entry.Value.ToString(), blobs));
+                records.Add(new ImportedRecord(entry.Key[..slash], entry.Key[(slash + 1)..], $"at://{did}/{entry.Key}", entry.Value.ToString(), blobs, bytes));
             }
         }
         catch (Exception e) when (e is MissingBlockException or DataModelException or MstException or InvalidCommitException)

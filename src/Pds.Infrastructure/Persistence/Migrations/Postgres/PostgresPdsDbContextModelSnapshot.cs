@@ -586,6 +586,10 @@ namespace Pds.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnName("cid")
                         .UseCollation("C");
 
+                    b.Property<byte[]>("Content")
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
                     b.Property<DateTime>("IndexedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("indexed_at");

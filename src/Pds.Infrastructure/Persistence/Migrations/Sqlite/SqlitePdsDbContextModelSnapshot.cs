@@ -523,6 +523,10 @@ namespace Pds.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("cid");
 
+                    b.Property<byte[]>("Content")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("content");
+
                     b.Property<DateTime>("IndexedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("indexed_at");
