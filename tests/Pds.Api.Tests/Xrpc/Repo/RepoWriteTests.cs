@@ -80,12 +80,20 @@ public sealed class RepoWriteTests(PdsApiFactory factory) : IClassFixture<PdsApi
     {
         var cache = factory.Services.GetRequiredService<Pds.Application.Repo.RepoBlockCache>();
         var account = await _client.CreateAccountAsync();
-        var first = Cid.Parse((await CreatePostAsync(account, "first")).GetProperty("commit").GetProperty("cid").GetString()!);
+
+        // Two keys of the tree's lowest layer: both then sit in the root node, which the second
+        // write replaces. (A key of a higher layer would keep the first root as a subtree.)
+        var rkeys = Enumerable.Range(0, 100)
+            .Select(i => Pds.Domain.Syntax.Tid.FromValue((1_790_000_000_000_000UL + (ulong)i) << 10).ToString())
+            .Where(rkey => MstKey.Height("app.bsky.feed.post/" + rkey) == 0)
+            .Take(2)
+            .ToList();
+        var first = Cid.Parse((await CreatePostAsync(account, "first", rkeys[0])).GetProperty("commit").GetProperty("cid").GetString()!);
         Assert.True(cache.TryGet(account.Did, first, out var firstBytes));
         var firstData = Commit.Decode(firstBytes).Data;
         Assert.True(cache.TryGet(account.Did, firstData, out _));
 
-        var second = Cid.Parse((await CreatePostAsync(account, "second")).GetProperty("commit").GetProperty("cid").GetString()!);
+        var second = Cid.Parse((await CreatePostAsync(account, "second", rkeys[1])).GetProperty("commit").GetProperty("cid").GetString()!);
 
         // The next write reads the new head and tree from memory; the replaced head commit and the
         // replaced root node are gone from the cache (no write reads them again).
