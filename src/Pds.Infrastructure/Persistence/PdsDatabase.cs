@@ -25,7 +25,6 @@ public sealed class PdsDatabase : IUnitOfWork
         Context = context;
         _gate = gate;
         Options = options;
-        Provider = options.Provider;
     }
 
     internal DatabaseOptions Options { get; }
@@ -35,7 +34,7 @@ public sealed class PdsDatabase : IUnitOfWork
 
     public PdsDbContext Context { get; }
 
-    public DatabaseProvider Provider { get; }
+    public DatabaseProvider Provider => Options.Provider;
 
     public bool InTransaction => Context.Database.CurrentTransaction is not null;
 
