@@ -122,6 +122,61 @@ public static class ProcStats
         }
     }
 
+    /// <summary>
+    /// The resident set of <paramref name="pid"/> by kind, in MiB, from /proc/pid/smaps: pages of
+    /// mapped files (the runtime, assemblies, native libraries), of .NET's JIT-compiled code (the
+    /// runtime maps it from a <c>memfd:doublemapper</c> file so code is never writable and
+    /// executable at once), and anonymous memory (heaps, stacks; also JIT code in processes that
+    /// keep it there, such as Node).
+    /// </summary>
+    public static (double Files, double JitCode, double Anonymous) ResidentByKindMiB(int pid)
+    {
+        if (pid <= 0)
+        {
+            return (double.NaN, double.NaN, double.NaN);
+        }
+
+        long files = 0, jit = 0, anonymous = 0;
+        var kind = 0;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+            {
+                if (line.StartsWith("Rss:", StringComparison.Ordinal))
+                {
+                    var kb = long.Parse(line[4..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                    switch (kind)
+                    {
+                        case 1: files += kb; break;
+                        case 2: jit += kb; break;
+                        default: anonymous += kb; break;
+                    }
+                }
+                else if (IsMappingHeader(line))
+                {
+                    var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+                    var path = fields.Length > 5 ? fields[5].Trim() : "";
+                    kind = path.Contains("doublemapper", StringComparison.Ordinal) ? 2 : path.StartsWith('/') ? 1 : 0;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (double.NaN, double.NaN, double.NaN);
+        }
+
+        return (files / 1024.0, jit / 1024.0, anonymous / 1024.0);
+
+        // A mapping's first line starts with its address range ("55d0c0a00000-55d0c0a21000 r--p
+        // 00000000 fd:01 1234 /usr/bin/x"); the attribute lines ("Rss:", "VmFlags:") with a name.
+        static bool IsMappingHeader(string line)
+        {
+            var dash = line.IndexOf('-', StringComparison.Ordinal);
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            return dash > 0 && space > dash && !line.AsSpan(0, dash).ContainsAnyExcept("0123456789abcdef");
+        }
+    }
+
     /// <summary>A field of /proc/pid/status in MiB (VmRSS: resident now; VmHWM: peak resident).</summary>
     public static double StatusMiB(int pid, string field)
     {

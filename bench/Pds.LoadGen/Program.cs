@@ -91,6 +91,9 @@ namespace Pds.LoadGen
         public byte[]? Car { get; set; }
         public double IdleRssMiB { get; set; }
 
+        /// <summary>The resident set by kind at the end of the run (see <see cref="ProcStats.ResidentByKindMiB"/>).</summary>
+        public (double Files, double JitCode, double Anonymous) EndRssByKindMiB { get; set; } = (double.NaN, double.NaN, double.NaN);
+
         /// <summary>The highest resident set seen so far: VmHWM is reset before every round (so each
         /// round has its own peak), and this keeps the peak over the whole run.</summary>
         public double PeakRssMiB { get; set; }
@@ -263,6 +266,11 @@ namespace Pds.LoadGen
                         ["fh_delivered"] = r.Expected == 0 ? 0 : 100.0 * r.Delivered / r.Expected,
                     };
                 }).ConfigureAwait(false);
+
+            foreach (var st in states)
+            {
+                st.EndRssByKindMiB = ProcStats.ResidentByKindMiB(st.Target.Pid);
+            }
 
             // Memory: resident set at idle (right after start, before any request) and at peak.
             var memRows = new List<Row>
@@ -492,7 +500,29 @@ namespace Pds.LoadGen
             }
 
             RenderPeakMemory(sb, reference);
+            RenderMemoryByKind(sb);
             return sb.ToString();
+        }
+
+        /// <summary>The fourth table: what each server's resident set holds at the end of the run.</summary>
+        private void RenderMemoryByKind(StringBuilder sb)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Resident memory by kind at the end of the run (MiB, from /proc/pid/smaps): files = the runtime,");
+            sb.AppendLine("assemblies and native libraries mapped from disk; JIT code = .NET's compiled code (its");
+            sb.AppendLine("memfd:doublemapper mapping; Node keeps its code in anonymous memory); anonymous = heaps, stacks.");
+            sb.AppendLine();
+            sb.AppendLine("| server | files | JIT code | anonymous | total |");
+            sb.AppendLine("| --- | ---: | ---: | ---: | ---: |");
+            foreach (var st in states)
+            {
+                var (files, jit, anonymous) = st.EndRssByKindMiB;
+                sb.Append("| ").Append(st.Target.Name)
+                    .Append(" | ").Append(Fmt(files))
+                    .Append(" | ").Append(Fmt(jit))
+                    .Append(" | ").Append(Fmt(anonymous))
+                    .Append(" | ").Append(Fmt(files + jit + anonymous)).AppendLine(" |");
+            }
         }
 
         /// <summary>The third table: each server's peak resident set during each workload (the highest
