@@ -84,29 +84,28 @@ public sealed class RepoBlockCache
     public void Remove(string did, Cid cid)
     {
         var key = new Key(did, cid);
-        foreach (var generation in new[] { Volatile.Read(ref _current), Volatile.Read(ref _previous) })
+        foreach (var generation in Generations())
         {
-            if (generation.Blocks.TryRemove(key, out var removed))
-            {
-                Interlocked.Add(ref generation.Bytes, -removed.Length);
-            }
+            generation.Remove(key);
         }
     }
 
     /// <summary>Forgets every block of a repository (its account is gone or its contents were replaced).</summary>
     public void Forget(string did)
     {
-        foreach (var generation in new[] { Volatile.Read(ref _current), Volatile.Read(ref _previous) })
+        foreach (var generation in Generations())
         {
             foreach (var key in generation.Blocks.Keys)
             {
-                if (key.Did == did && generation.Blocks.TryRemove(key, out var removed))
+                if (key.Did == did)
                 {
-                    Interlocked.Add(ref generation.Bytes, -removed.Length);
+                    generation.Remove(key);
                 }
             }
         }
     }
+
+    private Generation[] Generations() => [Volatile.Read(ref _current), Volatile.Read(ref _previous)];
 
     private void Add(Key key, ReadOnlyMemory<byte> bytes)
     {
@@ -130,5 +129,14 @@ public sealed class RepoBlockCache
     {
         public readonly ConcurrentDictionary<Key, ReadOnlyMemory<byte>> Blocks = new();
         public long Bytes;
+
+        /// <summary>Drops the block, if this generation holds it, and its bytes from the count.</summary>
+        public void Remove(Key key)
+        {
+            if (Blocks.TryRemove(key, out var removed))
+            {
+                Interlocked.Add(ref Bytes, -removed.Length);
+            }
+        }
     }
 }
