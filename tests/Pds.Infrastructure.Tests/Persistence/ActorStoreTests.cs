@@ -261,12 +261,20 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     public async Task WriteBlocksAsync_CopiesEveryBlockButTheSkippedOneIntoTheCar()
     {
         var did = NewDid();
-        // Small blocks, one larger than the CAR buffer (it bypasses the buffer), and the head to skip.
-        var small = Enumerable.Range(0, 300).Select(i => new byte[] { 0xa1, 0x61, 0x61, (byte)(i % 24) , (byte)i }).ToList();
+        // Small blocks that fill the CAR's buffer three times over (each fill is written out and
+        // the row that did not fit is tried again), one larger than the buffer (it bypasses the
+        // buffer), and the head to skip.
+        var random = new Random(3);
+        var small = Enumerable.Range(0, 300).Select(i =>
+        {
+            var bytes = new byte[600 + (i % 7)];
+            random.NextBytes(bytes);
+            return bytes;
+        }).ToList();
         var big = new byte[CarWriter.DefaultBufferSize + 1000];
-        new Random(3).NextBytes(big);
+        random.NextBytes(big);
         var head = new byte[] { 0xa1, 0x61, 0x68, 0x01 };
-        var all = small.Select(b => (Cid: Cid.ForDagCbor(b), Bytes: b)).Append((Cid: Cid.ForRaw(big), Bytes: big)).ToList();
+        var all = small.Select(b => (Cid: Cid.ForRaw(b), Bytes: b)).Append((Cid: Cid.ForRaw(big), Bytes: big)).ToList();
         var headCid = Cid.ForDagCbor(head);
         await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {

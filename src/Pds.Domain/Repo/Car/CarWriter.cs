@@ -110,6 +110,45 @@ public sealed class CarWriter : IAsyncDisposable
         return WriteSectionSlowAsync(cid, sectionLength, prefixLength, block, cancellationToken);
     }
 
+    /// <summary>
+    /// Appends one block from spans (read straight out of storage, say) when its whole section fits
+    /// in the buffer's free space, and returns true; returns false and writes nothing when it does
+    /// not. Then <see cref="WriteBufferedAsync"/> frees the whole buffer for another try, and a block
+    /// larger than the buffer goes through <see cref="WriteBlockAsync(ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, CancellationToken)"/>.
+    /// The caller vouches that <paramref name="cid"/> is the block's CID.
+    /// </summary>
+    public bool TryWriteBlock(ReadOnlySpan<byte> cid, ReadOnlySpan<byte> block)
+    {
+        var buffer = _buffer ?? throw new ObjectDisposedException(nameof(CarWriter));
+        if (!_headerWritten)
+        {
+            throw new InvalidOperationException("write the CAR header before any block");
+        }
+
+        var sectionLength = (ulong)(cid.Length + block.Length);
+        var length = Varint.SizeOf(sectionLength) + cid.Length + block.Length;
+        if (buffer.Length - _used < length)
+        {
+            return false;
+        }
+
+        _used += Varint.Write(sectionLength, buffer.AsSpan(_used));
+        cid.CopyTo(buffer.AsSpan(_used));
+        _used += cid.Length;
+        block.CopyTo(buffer.AsSpan(_used));
+        _used += block.Length;
+        BlockCount++;
+        BytesWritten += length;
+        return true;
+    }
+
+    /// <summary>Writes the gathered bytes to the stream, without flushing it, so the whole buffer is free again.</summary>
+    public ValueTask WriteBufferedAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_buffer is null, this);
+        return FlushBufferAsync(cancellationToken);
+    }
+
     private async ValueTask WriteSectionSlowAsync(ReadOnlyMemory<byte> cid, ulong sectionLength, int prefixLength, ReadOnlyMemory<byte> block, CancellationToken cancellationToken)
     {
         var buffer = _buffer!;

@@ -651,6 +651,12 @@ public sealed class EfActorStore : IActorStore
         {
             ArgumentNullException.ThrowIfNull(car);
             await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            if (database.Provider == Application.Common.Configuration.DatabaseProvider.Sqlite)
+            {
+                await SqliteBlockExport.WriteAsync(context, did, car, sinceRev, skipCid, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             var command = sinceRev is null
                 ? Command("SELECT cid, content FROM repo_block WHERE did = @did")
                 : Command("SELECT cid, content FROM repo_block WHERE did = @did AND repo_rev > @since", ("@since", sinceRev));
@@ -661,13 +667,9 @@ public sealed class EfActorStore : IActorStore
                 await using (reader.ConfigureAwait(false))
                 {
                     // No object per block beyond the row's own values: the CID's text is decoded
-                    // into a reused buffer and written in binary form. (GetBytes straight into the
-                    // CAR's buffer would spare the content's array, but Microsoft.Data.Sqlite serves
-                    // it by opening an incremental blob handle per row, which costs far more.)
+                    // into a reused buffer and written in binary form.
                     var cid = new byte[128];
-                    // SQLite's ReadAsync runs synchronously anyway, behind a task per row.
-                    var sqlite = database.Provider == Application.Common.Configuration.DatabaseProvider.Sqlite;
-                    while (sqlite ? reader.Read() : await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
                         var text = reader.GetString(0);
                         if (text == skipCid)

@@ -82,6 +82,48 @@ public sealed class CarReaderWriterTests
 
     [Theory]
     [InlineData(256)]
+    [InlineData(CarWriter.DefaultBufferSize)]
+    public async Task TryWriteBlock_WritesWhatFitsAndRefusesTheRest_SameCarAsWriteBlockAsync(int bufferSize)
+    {
+        var blocks = CarTestData.Blocks(60);
+        var big = new byte[bufferSize + 1000];
+        new Random(5).NextBytes(big);
+        blocks.Set(Cid.ForRaw(big), big);
+        using var ms = new MemoryStream();
+        var writer = new CarWriter(ms, bufferSize: bufferSize);
+        var refused = 0;
+        await using (writer)
+        {
+            await writer.WriteHeaderAsync([blocks.Cids[0]]);
+            foreach (var (cid, bytes) in blocks)
+            {
+                var before = (writer.BlockCount, writer.BytesWritten, ms.Length);
+                if (writer.TryWriteBlock(cid.ToArray(), bytes.Span))
+                {
+                    continue;
+                }
+
+                // A refusal writes nothing: not to the count, not to the buffer, not to the stream.
+                refused++;
+                Assert.Equal(before, (writer.BlockCount, writer.BytesWritten, ms.Length));
+                await writer.WriteBufferedAsync();
+                Assert.True(ms.Length > before.Length);
+                if (!writer.TryWriteBlock(cid.ToArray(), bytes.Span))
+                {
+                    Assert.True(bytes.Length > bufferSize);
+                    await writer.WriteBlockAsync(cid, bytes);
+                }
+            }
+
+            Assert.Equal(blocks.Count, writer.BlockCount);
+        }
+
+        Assert.True(refused > 0);
+        Assert.Equal(await WriteCarAsync([blocks.Cids[0]], blocks, bufferSize), ms.ToArray());
+    }
+
+    [Theory]
+    [InlineData(256)]
     [InlineData(1000)]
     public async Task WriteBlockAsync_BlocksLargerThanBuffer_RoundTrip(int bufferSize)
     {
