@@ -85,28 +85,16 @@ public sealed class CarWriter : IAsyncDisposable
     /// </summary>
     public ValueTask WriteBlockAsync(ReadOnlyMemory<byte> cid, ReadOnlyMemory<byte> block, CancellationToken cancellationToken = default)
     {
-        var buffer = _buffer ?? throw new ObjectDisposedException(nameof(CarWriter));
-        if (!_headerWritten)
+        // Fast path: the whole section fits in the buffer's free space.
+        if (TryWriteBlock(cid.Span, block.Span))
         {
-            throw new InvalidOperationException("write the CAR header before any block");
+            return ValueTask.CompletedTask;
         }
 
         var sectionLength = (ulong)(cid.Length + block.Length);
         var prefixLength = Varint.SizeOf(sectionLength) + cid.Length;
         BlockCount++;
         BytesWritten += prefixLength + block.Length;
-
-        // Fast path: the whole section fits in the buffer's free space.
-        if (buffer.Length - _used >= prefixLength + block.Length)
-        {
-            _used += Varint.Write(sectionLength, buffer.AsSpan(_used));
-            cid.Span.CopyTo(buffer.AsSpan(_used));
-            _used += cid.Length;
-            block.Span.CopyTo(buffer.AsSpan(_used));
-            _used += block.Length;
-            return ValueTask.CompletedTask;
-        }
-
         return WriteSectionSlowAsync(cid, sectionLength, prefixLength, block, cancellationToken);
     }
 
