@@ -132,7 +132,7 @@ public sealed class RepoKeyEncryption(KeyEncryption encryption)
             var scalar = plain.AsSpan(1);
             return (KeyType)plain[0] switch
             {
-                KeyType.Secp256k1 => Secp256k1Keypair.Import(scalar),
+                KeyType.Secp256k1 => Pds.Infrastructure.Crypto.NativeSecp256k1Keypair.Wrap(Secp256k1Keypair.Import(scalar)),
                 KeyType.P256 => P256Keypair.Import(scalar),
                 _ => throw new KeyDecryptionException("Unknown key type in sealed signing key."),
             };
