@@ -37,7 +37,7 @@ internal static class SqliteBlockExport
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var step = Step(db, statement, car, skip, cid);
+                var step = Step(db, statement, car, skip, cid, out var cidLength);
                 if (step == Row.Done)
                 {
                     return;
@@ -49,9 +49,9 @@ internal static class SqliteBlockExport
                 }
 
                 // The CAR's buffer is full: write it out, then the same row again (its values stay
-                // in place until the next step).
+                // in place until the next step; its CID is already decoded in cid).
                 await car.WriteBufferedAsync(cancellationToken).ConfigureAwait(false);
-                if (!TryWriteCurrent(statement, car, cid, out var cidLength))
+                if (!car.TryWriteBlock(cid.AsSpan(0, cidLength), raw.sqlite3_column_blob(statement, 1)))
                 {
                     // Larger than the whole buffer: the writer hands it to the stream itself.
                     var block = raw.sqlite3_column_blob(statement, 1).ToArray();
@@ -89,8 +89,9 @@ internal static class SqliteBlockExport
     }
 
     /// <summary>Steps to the next row and writes it unless it is the skipped one or does not fit.</summary>
-    private static Row Step(sqlite3 db, sqlite3_stmt statement, CarWriter car, ReadOnlySpan<byte> skip, byte[] cid)
+    private static Row Step(sqlite3 db, sqlite3_stmt statement, CarWriter car, ReadOnlySpan<byte> skip, byte[] cid, out int cidLength)
     {
+        cidLength = 0;
         while (true)
         {
             var rc = raw.sqlite3_step(statement);
@@ -112,13 +113,9 @@ internal static class SqliteBlockExport
                 continue;
             }
 
-            return TryWrite(text, raw.sqlite3_column_blob(statement, 1), car, cid, out _) ? Row.Written : Row.BufferFull;
+            return TryWrite(text, raw.sqlite3_column_blob(statement, 1), car, cid, out cidLength) ? Row.Written : Row.BufferFull;
         }
     }
-
-    /// <summary>Decodes the current row's CID into <paramref name="cid"/> and writes the row if it fits in the CAR's buffer.</summary>
-    private static bool TryWriteCurrent(sqlite3_stmt statement, CarWriter car, byte[] cid, out int cidLength) =>
-        TryWrite(raw.sqlite3_column_blob(statement, 0), raw.sqlite3_column_blob(statement, 1), car, cid, out cidLength);
 
     /// <summary>Decodes the CID text into <paramref name="cid"/> and writes the block if it fits in the CAR's buffer.</summary>
     private static bool TryWrite(ReadOnlySpan<byte> text, ReadOnlySpan<byte> block, CarWriter car, byte[] cid, out int cidLength)
