@@ -93,8 +93,16 @@ public sealed class NativeSecp256k1Keypair : IKeypair
             using var key = Secp256k1Keypair.Generate();
             var data = "native secp256k1 probe"u8;
             var expected = key.Sign(data);
-            using var native = new NativeSecp256k1Keypair(Secp256k1Keypair.Import(key.ExportPrivateKey()));
-            return native.Sign(data).AsSpan().SequenceEqual(expected);
+            var secret = key.ExportPrivateKey();
+            try
+            {
+                using var native = new NativeSecp256k1Keypair(Secp256k1Keypair.Import(secret));
+                return native.Sign(data).AsSpan().SequenceEqual(expected);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(secret);
+            }
         }
 #pragma warning disable CA1031 // Any failure to load or to agree means the managed signer is used.
         catch (Exception)
