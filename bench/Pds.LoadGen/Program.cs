@@ -199,9 +199,7 @@ namespace Pds.LoadGen
                     long bytes = 0;
                     for (var i = 0; i < s.ExportRepeat; i++)
                     {
-                        var car = await st.Xrpc.GetRepoAsync(st.RepoUser.Did).ConfigureAwait(false);
-                        bytes += car.Length;
-                        st.Car ??= car;
+                        bytes += await st.Xrpc.DrainRepoAsync(st.RepoUser.Did).ConfigureAwait(false);
                     }
 
                     var t = sw.Elapsed.TotalSeconds;
@@ -320,7 +318,7 @@ namespace Pds.LoadGen
             // getRepo is measured once per round: without a warm-up its export loop would run in
             // the first tiers of the JIT (ours) or V8's baseline code (the reference) throughout.
             // The warm-up account's repository is exported, not the measured one.
-            await ConcurrentAsync(s.WarmupExports, 2, _ => x.GetRepoAsync(warm.Did)).ConfigureAwait(false);
+            await ConcurrentAsync(s.WarmupExports, 2, _ => x.DrainRepoAsync(warm.Did)).ConfigureAwait(false);
         }
 
         /// <summary>Runs one workload for every round, targets in turn within a round.</summary>
