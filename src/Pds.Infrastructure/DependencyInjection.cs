@@ -58,6 +58,7 @@ public static class DependencyInjection
         services.AddScoped<ISequencer, EfSequencer>();
         services.AddSingleton<RepoRootCache>();
         services.AddScoped<IActorStore, EfActorStore>();
+        services.AddSingleton(sp => new AccountCache(sp.GetRequiredService<DatabaseOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<IAccountStore, EfAccountStore>();
         services.AddScoped<IRepoKeyStore, EfRepoKeyStore>();
         services.AddScoped<IRefreshTokenStore, EfRefreshTokenStore>();

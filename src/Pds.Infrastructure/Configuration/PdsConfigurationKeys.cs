@@ -35,6 +35,7 @@ public static class PdsConfigurationKeys
 
     public const string DbProvider = "PDS_DB_PROVIDER";
     public const string DatabaseUrl = "PDS_DATABASE_URL";
+    public const string AccountCacheTtlMs = "PDS_ACCOUNT_CACHE_TTL_MS";
 
     public const string Blobstore = "PDS_BLOBSTORE";
     public const string BlobUploadLimit = "PDS_BLOB_UPLOAD_LIMIT";

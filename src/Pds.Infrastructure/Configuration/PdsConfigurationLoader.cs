@@ -147,12 +147,14 @@ public static class PdsConfigurationLoader
             _ => throw new PdsConfigurationException(K.DbProvider, "must be sqlite or postgres"),
         };
 
+        var accountCache = TimeSpan.FromMilliseconds(s.Long(K.AccountCacheTtlMs, 0, 24L * 60 * 60 * 1000, "must be a duration in milliseconds, at most a day") ?? 1000);
         if (provider == DatabaseProvider.Sqlite)
         {
             return new DatabaseOptions
             {
                 Provider = provider,
                 ConnectionString = $"Data Source={Path.Combine(dataDirectory, "pds.sqlite")}",
+                AccountCacheLifetime = accountCache,
             };
         }
 
@@ -167,7 +169,7 @@ public static class PdsConfigurationLoader
             throw new PdsConfigurationException(K.DatabaseUrl, "must be a postgres:// URL or an Npgsql connection string");
         }
 
-        return new DatabaseOptions { Provider = provider, ConnectionString = connectionString };
+        return new DatabaseOptions { Provider = provider, ConnectionString = connectionString, AccountCacheLifetime = accountCache };
     }
 
     private static BlobstoreOptions LoadBlobstore(Reader s, string dataDirectory)

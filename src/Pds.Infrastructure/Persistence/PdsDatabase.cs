@@ -89,6 +89,27 @@ public sealed class PdsDatabase : IUnitOfWork
         _signal!.Committed(numbered);
     }
 
+    // What runs once the open write transaction has ended, committed or not.
+    private List<Action>? _afterTransaction;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> when the open write transaction has ended, committed or
+    /// rolled back (at once when none is open): for what must follow the commit, such as forgetting
+    /// a cached copy of a row the transaction changed.
+    /// </summary>
+    internal void AfterTransaction(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (InTransaction)
+        {
+            (_afterTransaction ??= []).Add(action);
+        }
+        else
+        {
+            action();
+        }
+    }
+
     private SqlBatch? _atCommit;
 
     /// <summary>
@@ -194,6 +215,14 @@ public sealed class PdsDatabase : IUnitOfWork
                     _atCommit = null;
                     _atCommitLeads = false;
                     WriteGeneration++;
+                    if (_afterTransaction is { } after)
+                    {
+                        _afterTransaction = null;
+                        foreach (var action in after)
+                        {
+                            action();
+                        }
+                    }
                 }
             }
         }

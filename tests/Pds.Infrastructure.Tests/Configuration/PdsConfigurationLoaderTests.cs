@@ -79,6 +79,8 @@ public sealed class PdsConfigurationLoaderTests : IDisposable
     [InlineData("PDS_CRAWLERS", "smtp://relay.example.com", "PDS_CRAWLERS must be an absolute http:// or https:// URL")]
     [InlineData("PDS_EMAIL_FROM_ADDRESS", "not an address", "PDS_EMAIL_FROM_ADDRESS must be an email address, optionally with a name (\"PDS <noreply@example.com>\")")]
     [InlineData("PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX", "abcd", "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX must be a secp256k1 private key as 64 hex characters")]
+    [InlineData("PDS_ACCOUNT_CACHE_TTL_MS", "-1", "PDS_ACCOUNT_CACHE_TTL_MS must be a duration in milliseconds, at most a day")]
+    [InlineData("PDS_ACCOUNT_CACHE_TTL_MS", "86400001", "PDS_ACCOUNT_CACHE_TTL_MS must be a duration in milliseconds, at most a day")]
     public void Load_BadValue_OneLineErrorNamingKey(string key, string value, string expected)
     {
         var error = Assert.Throws<PdsConfigurationException>(() => Load(new() { [key] = value }));
@@ -111,6 +113,21 @@ public sealed class PdsConfigurationLoaderTests : IDisposable
         Assert.Equal("p:ss", builder.Password);
         Assert.Equal("pds_main", builder.Database);
         Assert.Equal(SslMode.Require, builder.SslMode);
+    }
+
+    [Theory]
+    [InlineData(null, "sqlite", 1000)]
+    [InlineData("0", "sqlite", 0)]
+    [InlineData("2500", "postgres", 2500)]
+    public void Load_AccountCacheTtl_DefaultOneSecondZeroTurnsItOff(string? value, string provider, int expectedMs)
+    {
+        var settings = new Dictionary<string, string> { ["PDS_DB_PROVIDER"] = provider, ["PDS_DATABASE_URL"] = "Host=127.0.0.1;Database=pds" };
+        if (value is not null)
+        {
+            settings["PDS_ACCOUNT_CACHE_TTL_MS"] = value;
+        }
+
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), Load(settings).Database.AccountCacheLifetime);
     }
 
     [Fact]

@@ -88,6 +88,13 @@ public sealed record DatabaseOptions
 
     /// <summary>A Microsoft.Data.Sqlite or Npgsql connection string, according to <see cref="Provider"/>.</summary>
     public required string ConnectionString { get; init; }
+
+    /// <summary>
+    /// How long an account read by DID answers later requests of this process without another
+    /// read (<c>PDS_ACCOUNT_CACHE_TTL_MS</c>); changes this process makes are seen at once, other
+    /// processes' within this time. Zero reads the database every time.
+    /// </summary>
+    public TimeSpan AccountCacheLifetime { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 public enum BlobstoreKind

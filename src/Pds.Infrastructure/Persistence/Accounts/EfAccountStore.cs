@@ -4,8 +4,12 @@ using Pds.Infrastructure.Persistence.Rows;
 
 namespace Pds.Infrastructure.Persistence.Accounts;
 
-/// <summary>Accounts in the shared database. Handles and emails are stored lower-case.</summary>
-public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
+/// <summary>
+/// Accounts in the shared database. Handles and emails are stored lower-case. Accounts read by
+/// DID outside a write transaction are shared with the process's other requests for a moment
+/// (<see cref="AccountCache"/>); every change here forgets them.
+/// </summary>
+public sealed class EfAccountStore(PdsDatabase database, AccountCache cache) : IAccountStore
 {
     private PdsDbContext Context => database.Context;
 
@@ -39,7 +43,16 @@ public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
             return last.Account;
         }
 
-        var account = await ByDid(Context, did, cancellationToken).ConfigureAwait(false);
+        if (!cache.TryGet(did, out var account))
+        {
+            var stamp = cache.Stamp;
+            account = await ByDid(Context, did, cancellationToken).ConfigureAwait(false);
+            if (account is not null)
+            {
+                cache.Add(account, stamp);
+            }
+        }
+
         _lastByDid = (did, database.WriteGeneration, account);
         return account;
     }
@@ -81,6 +94,7 @@ public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
                         : $"Email already taken: {email}");
                 }
 
+                Changed(account.Did);
                 Context.Accounts.Add(new AccountRow
                 {
                     Did = account.Did,
@@ -202,6 +216,7 @@ public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
             async ct =>
             {
                 await database.LockActorAsync(did, ct).ConfigureAwait(false);
+                Changed(did);
                 await Context.RecordBlobs.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
                 await Context.Blobs.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
                 await Context.Records.Where(r => r.Did == did).ExecuteDeleteAsync(ct).ConfigureAwait(false);
@@ -241,8 +256,17 @@ public sealed class EfAccountStore(PdsDatabase database) : IAccountStore
     {
         var row = await Context.Accounts.SingleOrDefaultAsync(a => a.Did == did, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("No such account.");
+        Changed(did);
         change(row);
         await SaveAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Inside the write transaction that changes the account: no copy read before its commit
+    // outlives it, in this scope or in the process's cache.
+    private void Changed(string did)
+    {
+        cache.Forget(did);
+        database.AfterTransaction(() => cache.Forget(did));
     }
 
     private async Task SaveAsync(CancellationToken cancellationToken)
