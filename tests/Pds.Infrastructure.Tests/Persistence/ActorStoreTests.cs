@@ -120,13 +120,17 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         // More rows than one statement or COPY buffer would hold, with bytes of every value.
         const int count = 3000;
         var blocks = Enumerable.Range(0, count).Select(i => KeyValuePair.Create("bafyblock" + i, (ReadOnlyMemory<byte>)new byte[] { (byte)i, (byte)(i >> 8), 0, 255 })).ToList();
+        var node = KeyValuePair.Create("bafynode", (ReadOnlyMemory<byte>)new byte[] { 0xa2 });
         var records = Enumerable.Range(0, count).Select(i => new ImportedRecord(
             "app.bsky.feed.post", "r" + i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture), $"at://{did}/app.bsky.feed.post/r{i:D5}", "bafyblock" + i, i % 1000 == 0 ? ["bafyblobnew", "bafyblobold"] : [], blocks[i].Value)).ToList();
         await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
-            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", blocks, Task.FromResult<IReadOnlyList<ImportedRecord>>(records)), ct);
+            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", blocks.Append(node), Task.FromResult<IReadOnlyList<ImportedRecord>>(records)), ct);
             return 0;
         }));
+
+        // The records' blocks are on their rows only; repo_block holds the rest.
+        Assert.Equal(["bafynode"], await BlockRowCidsAsync(did));
 
         await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
         {
@@ -135,12 +139,13 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             Assert.Null(await reader.GetBlockAsync("bafyold", ct));
             Assert.Null(await reader.GetRecordAsync("app.bsky.feed.post", "old", ct));
             Assert.Equal(new byte[] { 0xB7, 0x0B, 0, 255 }, await reader.GetBlockAsync("bafyblock2999", ct));
+            Assert.Equal(new byte[] { 0xa2 }, await reader.GetBlockAsync("bafynode", ct));
             var (_, record) = await reader.GetRecordWithBlockAsync("app.bsky.feed.post", "r01234", false, ct);
             Assert.Equal("bafyblock1234", record?.Cid);
             Assert.Equal(new byte[] { 0xD2, 0x04, 0, 255 }, record?.Block);
             Assert.Equal("rev2", (await reader.GetRecordAsync("app.bsky.feed.post", "r01234", ct))?.Rev);
             var stats = await reader.GetStatsAsync(ct);
-            Assert.Equal((count, count), (stats.Blocks, stats.Records));
+            Assert.Equal((count + 1, count), (stats.Blocks, stats.Records));
 
             // Three records reference each blob; the old blob row survives the replacement and counts as imported.
             Assert.Equal((2, 1), (stats.ExpectedBlobs, stats.ImportedBlobs));
@@ -153,7 +158,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     }
 
     [Fact]
-    public async Task ReplaceRepositoryAsync_RecordsStillComing_BlocksStoredFirst_AndTheirFailureRollsAllBack()
+    public async Task ReplaceRepositoryAsync_RecordsStillComing_BlocksWaitForThem_AndTheirFailureRollsAllBack()
     {
         var did = NewDid();
         await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
@@ -164,8 +169,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             return 0;
         }));
 
-        // The records are found while the blocks are stored: the blocks are all enumerated before
-        // the store waits for them.
+        // The new blocks wait for the records, which say which blocks are records' (ADR 0016).
         var blocks = Enumerable.Range(0, 500).Select(i => KeyValuePair.Create("bafyblock" + i, (ReadOnlyMemory<byte>)new byte[] { (byte)i }));
         var records = new TaskCompletionSource<IReadOnlyList<ImportedRecord>>(TaskCreationOptions.RunContinuationsAsynchronously);
         var enumerated = 0;
@@ -177,18 +181,15 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         var failure = await Assert.ThrowsAsync<InvalidDataException>(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
             var replacing = tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", counted, records.Task), ct);
-            while (enumerated < 500 && !replacing.IsCompleted)
-            {
-                await Task.Delay(10, ct);
-            }
-
-            Assert.Equal(500, enumerated);
+            await Task.WhenAny(replacing, Task.Delay(300, ct));
             Assert.False(replacing.IsCompleted);
+            Assert.Equal(0, enumerated);
             records.SetException(new InvalidDataException("a record is malformed"));
             await replacing;
             return 0;
         })));
         Assert.Equal("a record is malformed", failure.Message);
+        Assert.Equal(0, enumerated);
 
         // Nothing of the replacement stayed.
         await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
@@ -390,8 +391,6 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             Assert.Equal(got?.Block, Assert.Single(listed).Block);
             return got?.Block;
         }));
-        Task DropBlockRowAsync(string cid) => WithStoreAsync((_, sp) =>
-            sp.GetRequiredService<PdsDbContext>().Set<Pds.Infrastructure.Persistence.Rows.RepoBlockRow>().Where(b => b.Did == did && b.Cid == cid).ExecuteDeleteAsync());
 
         await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
@@ -399,8 +398,8 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             return 0;
         }));
 
-        // Read from the record's row: without its repo_block row the record still has its bytes.
-        await DropBlockRowAsync("bafyrec1");
+        // Read from the record's row, the only place its block is stored.
+        Assert.Empty(await BlockRowCidsAsync(did));
         Assert.Equal(new byte[] { 1, 2 }, await ReadAsync());
 
         // An update brings the new bytes to the row.
@@ -409,7 +408,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             await tx.ApplyCommitAsync(Commit("bafycommit3", "rev3", "bafyrec2", [3]), ct);
             return 0;
         }));
-        await DropBlockRowAsync("bafyrec2");
+        Assert.Empty(await BlockRowCidsAsync(did));
         Assert.Equal(new byte[] { 3 }, await ReadAsync());
 
         // A row written without its block (as before the column existed) reads it from repo_block.
@@ -421,6 +420,74 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         }));
         await WithStoreAsync((_, sp) => sp.GetRequiredService<PdsDbContext>().Records.Where(r => r.Did == did).ExecuteUpdateAsync(u => u.SetProperty(r => r.Content, (byte[]?)null)));
         Assert.Equal(new byte[] { 4 }, await ReadAsync());
+    }
+
+    [Fact]
+    public async Task ApplyCommitAsync_RecordBlocksStoredOnce_EveryBlockReaderFindsThem()
+    {
+        var did = NewDid();
+        await CreateRepositoryAsync(did);
+        byte[] shared = [0xa1, 0x61, 0x73, 0x01], own = [0xa1, 0x61, 0x6f, 0x02], node = [0xa2, 0x01];
+        var sharedCid = Cid.ForDagCbor(shared).ToString();
+        var ownCid = Cid.ForDagCbor(own).ToString();
+        var nodeCid = Cid.ForDagCbor(node).ToString();
+        RecordPut Put(string rkey, string cid, byte[] block) => new("app.bsky.feed.post", rkey, $"at://{did}/app.bsky.feed.post/{rkey}", cid, block);
+
+        // Two records with the same content, one of its own, and a tree node, as a commit brings them.
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(
+                new RepoCommitChanges(
+                    "bafycommit2", "rev2",
+                    [KeyValuePair.Create(sharedCid, (ReadOnlyMemory<byte>)shared), KeyValuePair.Create(ownCid, (ReadOnlyMemory<byte>)own), KeyValuePair.Create(nodeCid, (ReadOnlyMemory<byte>)node)],
+                    [Put("a", sharedCid, shared), Put("b", sharedCid, shared), Put("c", ownCid, own)], [], [], [], null),
+                ct);
+            return 0;
+        }));
+        Assert.Equal([nodeCid], await BlockRowCidsAsync(did));
+
+        await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
+        {
+            Assert.Equal(shared, await reader.GetBlockAsync(sharedCid, ct));
+            Assert.Equal(node, await reader.GetBlockAsync(nodeCid, ct));
+            var many = await reader.GetBlocksAsync([sharedCid, ownCid, nodeCid, "bafymissing"], ct);
+            Assert.Equal(new[] { nodeCid, ownCid, sharedCid }.Order(StringComparer.Ordinal), many.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(own, many[ownCid]);
+            Assert.Equal(3, (await reader.GetStatsAsync(ct)).Blocks);
+
+            // The export holds every block, whole and since the revision before (a shared CID may come twice).
+            foreach (var since in new[] { null, "rev1" })
+            {
+                var exported = await ExportBlocksAsync(reader, since, ct);
+                Assert.Equal(new[] { nodeCid, ownCid, sharedCid }.Order(StringComparer.Ordinal), exported.Cids.Select(c => c.ToString()).Order(StringComparer.Ordinal));
+            }
+
+            Assert.Empty((await ExportBlocksAsync(reader, "rev2", ct)).Cids);
+            return 0;
+        }));
+
+        // One of the two records with the shared content goes: the other still has the block.
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(new RepoCommitChanges("bafycommit3", "rev3", [], [], [("app.bsky.feed.post", "a")], [], [sharedCid], null), ct);
+            return 0;
+        }));
+        Assert.Equal(shared, await WithStoreAsync((store, _) => store.ReadAsync(did, (reader, ct) => reader.GetBlockAsync(sharedCid, ct))));
+
+        // Then the other: the block goes with it.
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(new RepoCommitChanges("bafycommit4", "rev4", [], [], [("app.bsky.feed.post", "b")], [], [sharedCid], null), ct);
+            return 0;
+        }));
+        await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
+        {
+            Assert.Null(await reader.GetBlockAsync(sharedCid, ct));
+            Assert.Equal([ownCid], (await reader.GetBlocksAsync([sharedCid, ownCid], ct)).Keys);
+            Assert.Equal(2, (await reader.GetStatsAsync(ct)).Blocks);
+            Assert.Equal(new[] { nodeCid, ownCid }.Order(StringComparer.Ordinal), (await ExportBlocksAsync(reader, null, ct)).Cids.Select(c => c.ToString()).Order(StringComparer.Ordinal));
+            return 0;
+        }));
     }
 
     [Fact]
@@ -981,6 +1048,24 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         await using var other = _db.CreateServices();
         await using var scope = other.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<IActorStore>().TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit3", "rev3", "3k3"), []));
+    }
+
+    /// <summary>The CIDs <c>repo_block</c> holds for <paramref name="did"/>, in order.</summary>
+    private Task<List<string>> BlockRowCidsAsync(string did) => WithStoreAsync((_, sp) =>
+        sp.GetRequiredService<PdsDbContext>().Set<Pds.Infrastructure.Persistence.Rows.RepoBlockRow>().Where(b => b.Did == did).Select(b => b.Cid).OrderBy(c => c).ToListAsync());
+
+    /// <summary>The blocks <see cref="IActorStoreReader.WriteBlocksAsync"/> writes, read back from the CAR (which checks each block against its CID).</summary>
+    private static async Task<BlockMap> ExportBlocksAsync(IActorStoreReader reader, string? since, CancellationToken ct)
+    {
+        using var stream = new MemoryStream();
+        var car = new CarWriter(stream);
+        await using (car)
+        {
+            await car.WriteHeaderAsync([Cid.ForDagCbor([0xa0])], ct);
+            await reader.WriteBlocksAsync(car, since, null, ct);
+        }
+
+        return (await CarReader.ReadAllAsync(new MemoryStream(stream.ToArray()), cancellationToken: ct)).Blocks;
     }
 
     private Task<string?> RootOfAsync(string did) =>

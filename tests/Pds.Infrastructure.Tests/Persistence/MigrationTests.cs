@@ -124,6 +124,57 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
     }
 
     [Fact]
+    public async Task Migrate_RecordBlocksOnce_DropsTheCopiesOfRecordBlocks_AndDownPutsThemBack()
+    {
+        var database = new TestDatabase();
+        await database.InitializeAsync();
+        try
+        {
+            await using var context = database.CreateContext();
+            var migrations = context.Database.GetMigrations().ToList();
+            var index = migrations.FindIndex(m => m.EndsWith("_RecordBlocksOnce", StringComparison.Ordinal));
+            var migrator = context.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
+            await migrator.MigrateAsync(migrations[index - 1]);
+
+            // As the schema before held them: a tree node, two records sharing a block (on their
+            // rows and in repo_block), and a record without content whose block only repo_block has.
+            foreach (var (cid, bytes) in new[] { ("bafynode", new byte[] { 1 }), ("bafyshared", new byte[] { 2 }), ("bafybare", new byte[] { 3 }) })
+            {
+                await context.Database.ExecuteSqlRawAsync(
+                    "INSERT INTO repo_block (did, cid, repo_rev, size, content) VALUES ('did:plc:m', {0}, 'rev', 1, {1})", cid, bytes);
+            }
+
+            foreach (var (rkey, cid, content) in new[] { ("a", "bafyshared", new byte[] { 2 }), ("b", "bafyshared", new byte[] { 2 }), ("c", "bafybare", null) })
+            {
+                await context.Database.ExecuteSqlRawAsync(
+                    "INSERT INTO record (did, collection, rkey, uri, cid, repo_rev, indexed_at) VALUES ('did:plc:m', 'app.bsky.feed.post', {0}, {1}, {2}, 'rev', {3})",
+                    rkey, "at://did:plc:m/app.bsky.feed.post/" + rkey, cid, DateTime.UtcNow);
+                if (content is not null)
+                {
+                    await context.Database.ExecuteSqlRawAsync("UPDATE record SET content = {0} WHERE rkey = {1}", content, rkey);
+                }
+            }
+
+            Task<List<string>> BlockCidsAsync() => context.RepoBlocks.AsNoTracking().OrderBy(b => b.Cid).Select(b => b.Cid).ToListAsync();
+
+            await migrator.MigrateAsync(migrations[index]);
+            Assert.Equal(["bafybare", "bafynode"], await BlockCidsAsync());
+            Assert.Equal(3, await context.Records.CountAsync(r => r.Did == "did:plc:m"));
+
+            // Down: the schema before finds every record's block in repo_block again.
+            await migrator.MigrateAsync(migrations[index - 1]);
+            Assert.Equal(["bafybare", "bafynode", "bafyshared"], await BlockCidsAsync());
+            var restored = await context.RepoBlocks.AsNoTracking().SingleAsync(b => b.Cid == "bafyshared");
+            Assert.Equal(new byte[] { 2 }, restored.Content);
+            Assert.Equal((1, "rev"), (restored.Size, restored.RepoRev));
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Migrate_Sqlite_UsesWriteAheadLog()
     {
         if (_db.Provider != DatabaseProvider.Sqlite)

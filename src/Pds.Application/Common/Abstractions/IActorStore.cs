@@ -112,8 +112,8 @@ public interface IActorStoreTransaction : IActorStoreReader
 
     /// <summary>
     /// Replaces the whole repository (an import): removes every block, record and record-to-blob
-    /// reference it had, then stores the new blocks, then (once <see cref="RepoReplacement.Records"/>
-    /// completes) the records and blob references, in bulk, and moves the head to the new commit.
+    /// reference it had, then (once <see cref="RepoReplacement.Records"/> completes) stores the new
+    /// blocks, the records and blob references, in bulk, and moves the head to the new commit.
     /// Stored blobs stay. The repository must exist. If the records' task fails, its exception is
     /// thrown and the transaction rolls back.
     /// </summary>
@@ -173,9 +173,10 @@ public sealed record PendingEvent(string Type, ReadOnlyMemory<byte> Bytes)
 /// <param name="Rev">The head's revision; every block and record carries it.</param>
 /// <param name="Blocks">Every block of the repository, each CID once; enumerated once, as the blocks are stored.</param>
 /// <param name="Records">
-/// Every record, with the blobs it references. A task, awaited only after the blocks are stored,
-/// so that the caller can still be finding the records (walking the tree, checking each record)
-/// while the blocks are written.
+/// Every record, with the blobs it references. A task, awaited only after the old contents are
+/// removed, so that the caller can still be finding the records (walking the tree, checking each
+/// record) meanwhile; the blocks are stored after it, since a record's block is stored with its
+/// record.
 /// </param>
 public sealed record RepoReplacement(
     string RootCid,

@@ -161,9 +161,23 @@ public sealed class EfActorStore : IActorStore
         + " LIMIT @limit";
 
     /// <summary>
+    /// Every block of a repository (<c>@did</c>), or those written after <c>@since</c>: the blocks
+    /// in <c>repo_block</c> and the record blocks on the rows of <c>record</c> (ADR 0016). A CID
+    /// two records share comes once per record; the repository specification has CAR readers
+    /// accept a block more than once.
+    /// </summary>
+    internal static string BlockExportSql(bool since) => since
+        ? "SELECT cid, content FROM repo_block WHERE did = @did AND repo_rev > @since " +
+          "UNION ALL SELECT cid, content FROM record WHERE did = @did AND repo_rev > @since AND content IS NOT NULL"
+        : "SELECT cid, content FROM repo_block WHERE did = @did " +
+          "UNION ALL SELECT cid, content FROM record WHERE did = @did AND content IS NOT NULL";
+
+    /// <summary>
     /// Deletes the block <paramref name="cid"/> of <paramref name="did"/> (each an SQL parameter or
     /// literal) unless a record of that repository still has that CID (the <c>record (did, cid)</c>
-    /// index answers that).
+    /// index answers that). Since ADR 0016 a record block is in <c>repo_block</c> only for a
+    /// record row without content (one written before <c>record.content</c> whose block was then
+    /// missing, or by <c>PutRecordAsync</c>); for any other this deletes nothing.
     /// </summary>
     internal static string ReleaseRecordBlockSql(string did, string cid) =>
         $"DELETE FROM \"repo_block\" WHERE \"did\" = {did} AND \"cid\" = {cid} " +
@@ -291,11 +305,14 @@ public sealed class EfActorStore : IActorStore
                 .Select(r => new RepoRootInfo(r.Cid, r.Rev, r.IndexedAt))
                 .SingleOrDefault());
 
+        // A record's block is on its record row (ADR 0016), every other block in repo_block: one
+        // statement looks in both, and the second half runs only when the first finds nothing.
         private static readonly Func<PdsDbContext, string, string, CancellationToken, Task<byte[]?>> BlockByCid = EF.CompileAsyncQuery<PdsDbContext, string, string, byte[]?>(
             (PdsDbContext c, string did, string cid, CancellationToken ct) => c.RepoBlocks.AsNoTracking()
                 .Where(b => b.Did == did && b.Cid == cid)
                 .Select(b => b.Content)
-                .SingleOrDefault());
+                .Concat(c.Records.AsNoTracking().Where(r => r.Did == did && r.Cid == cid && r.Content != null).Select(r => r.Content!))
+                .FirstOrDefault());
 
         public async Task<RecordInfo?> GetRecordAsync(string collection, string rkey, CancellationToken cancellationToken = default)
         {
@@ -352,11 +369,23 @@ public sealed class EfActorStore : IActorStore
                 return new Dictionary<string, byte[]>();
             }
 
+            // Records' blocks are on their rows (ADR 0016); two records can share one.
             var list = cids.ToList();
-            return await context.RepoBlocks.AsNoTracking()
+            var rows = await context.RepoBlocks.AsNoTracking()
                 .Where(b => b.Did == did && list.Contains(b.Cid))
-                .ToDictionaryAsync(b => b.Cid, b => b.Content, StringComparer.Ordinal, cancellationToken)
+                .Select(b => new { b.Cid, b.Content })
+                .Concat(context.Records.AsNoTracking()
+                    .Where(r => r.Did == did && list.Contains(r.Cid) && r.Content != null)
+                    .Select(r => new { r.Cid, Content = r.Content! }))
+                .ToListAsync(cancellationToken)
                 .ConfigureAwait(false);
+            var blocks = new Dictionary<string, byte[]>(rows.Count, StringComparer.Ordinal);
+            foreach (var row in rows)
+            {
+                blocks.TryAdd(row.Cid, row.Content);
+            }
+
+            return blocks;
         }
 
         // The hot read paths below run as plain commands on the context's connection: the same SQL
@@ -607,14 +636,26 @@ public sealed class EfActorStore : IActorStore
 
             var rev = replacement.Rev;
             var now = DateTime.UtcNow;
+
+            // The records' blocks go on their rows only (ADR 0016), so the records are needed
+            // before the other blocks are stored.
+            var records = await replacement.Records.ConfigureAwait(false);
+            var recordCids = new HashSet<string>(records.Count, StringComparer.Ordinal);
+            foreach (var record in records)
+            {
+                recordCids.Add(record.Cid);
+            }
+
             // In primary-key order: each row then lands at the right edge of the (did, cid) index
             // instead of at a random page of it (PostgreSQL: 70-88 ms against 95-100 ms for the
-            // 12,657 blocks of a 10,000-record repository).
+            // 12,657 blocks of a 10,000-record repository, when record blocks were stored here too).
             await BlockRows.RunAsync(
                 context,
-                replacement.Blocks.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => new object?[] { did, b.Key, rev, b.Value.Length, SqlBatch.WholeArray(b.Value) }),
+                replacement.Blocks
+                    .Where(b => !recordCids.Contains(b.Key))
+                    .OrderBy(b => b.Key, StringComparer.Ordinal)
+                    .Select(b => new object?[] { did, b.Key, rev, b.Value.Length, SqlBatch.WholeArray(b.Value) }),
                 cancellationToken).ConfigureAwait(false);
-            var records = await replacement.Records.ConfigureAwait(false);
             await RecordRows.RunAsync(
                 context,
                 records.Select(r => new object?[] { did, r.Collection, r.Rkey, r.Uri, r.Cid, rev, now, SqlBatch.WholeArray(r.Block) }),
@@ -635,7 +676,14 @@ public sealed class EfActorStore : IActorStore
         public async Task<RepoStats> GetStatsAsync(CancellationToken cancellationToken = default)
         {
             var root = await GetRootAsync(cancellationToken).ConfigureAwait(false);
-            var blocks = await context.RepoBlocks.LongCountAsync(b => b.Did == did, cancellationToken).ConfigureAwait(false);
+            // Every distinct CID once: the blocks in repo_block, and the record blocks held only on record rows (ADR 0016).
+            var blocks = await context.RepoBlocks.LongCountAsync(b => b.Did == did, cancellationToken).ConfigureAwait(false)
+                + await context.Records
+                    .Where(r => r.Did == did && r.Content != null && !context.RepoBlocks.Any(b => b.Did == did && b.Cid == r.Cid))
+                    .Select(r => r.Cid)
+                    .Distinct()
+                    .LongCountAsync(cancellationToken)
+                    .ConfigureAwait(false);
             var records = await context.Records.LongCountAsync(r => r.Did == did, cancellationToken).ConfigureAwait(false);
             var expected = await context.RecordBlobs.Where(b => b.Did == did).Select(b => b.BlobCid).Distinct().LongCountAsync(cancellationToken).ConfigureAwait(false);
             var imported = await context.RecordBlobs.Where(b => b.Did == did)
@@ -658,8 +706,8 @@ public sealed class EfActorStore : IActorStore
             }
 
             var command = sinceRev is null
-                ? Command("SELECT cid, content FROM repo_block WHERE did = @did")
-                : Command("SELECT cid, content FROM repo_block WHERE did = @did AND repo_rev > @since", ("@since", sinceRev));
+                ? Command(BlockExportSql(since: false))
+                : Command(BlockExportSql(since: true), ("@since", sinceRev));
             // The connection is open: ReadAsync holds it open for the read, TransactAsync for its transaction.
             await using (command.ConfigureAwait(false))
             {
@@ -788,8 +836,15 @@ public sealed class EfActorStore : IActorStore
                 batch.Add(ReleaseRecordBlockSql(d, batch.Param(cid)));
             }
 
+            // A record's block goes on its row only (ADR 0016).
+            var recordCids = changes.PutRecords.Count == 0 ? null : changes.PutRecords.Select(p => p.Cid).ToHashSet(StringComparer.Ordinal);
             foreach (var (cid, bytes) in changes.NewBlocks)
             {
+                if (recordCids?.Contains(cid) == true)
+                {
+                    continue;
+                }
+
                 batch.Add(
                     "INSERT INTO \"repo_block\" (\"did\", \"cid\", \"repo_rev\", \"size\", \"content\") " +
                     $"VALUES ({d}, {batch.Param(cid)}, {rev}, {batch.Param(bytes.Length)}, {batch.Bytes(bytes)}) ON CONFLICT DO NOTHING");

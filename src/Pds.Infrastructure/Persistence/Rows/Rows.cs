@@ -155,10 +155,10 @@ public sealed class RecordRow
     public string? TakedownRef { get; set; }
 
     /// <summary>
-    /// The record's block, as <c>repo_block</c> also holds it under <see cref="Cid"/>: kept on the
-    /// row too so that getRecord and listRecords read one row per record instead of one row plus a
-    /// block lookup (see ADR 0014). Null only where a row was written without it; readers then fall
-    /// back to <c>repo_block</c>.
+    /// The record's block, the bytes <see cref="Cid"/> names: on the row so that getRecord and
+    /// listRecords read one row per record instead of one row plus a block lookup (ADR 0014), and
+    /// only here, not in <c>repo_block</c> too (ADR 0016). Null only where a row was written
+    /// without it; readers then fall back to <c>repo_block</c>.
     /// </summary>
     public byte[]? Content { get; set; }
 }

@@ -62,6 +62,7 @@ public sealed class AccountLifecycleTests(PdsApiFactory factory) : IClassFixture
     public async Task DeleteAccount_WithEmailedCodeAndPassword_RemovesEverythingAndAnnouncesDeletion()
     {
         var account = await _client.CreateAccountAsync();
+        await (await _client.PostAsync("com.atproto.repo.createRecord", new { repo = account.Did, collection = "app.bsky.feed.post", record = new Dictionary<string, object> { ["$type"] = "app.bsky.feed.post", ["text"] = "bye", ["createdAt"] = "2026-12-06T00:00:00.000Z" } }, account.AccessJwt)).ReadOkJsonAsync();
         Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync("com.atproto.server.requestAccountDelete", null, account.AccessJwt)).StatusCode);
         var token = factory.LatestMailToken(account.Email, "deletion");
         Assert.False(string.IsNullOrEmpty(token));
@@ -77,9 +78,9 @@ public sealed class AccountLifecycleTests(PdsApiFactory factory) : IClassFixture
         var counts = await factory.WithScopeAsync(async sp =>
         {
             var db = sp.GetRequiredService<PdsDbContext>();
-            return (await db.RepoBlocks.CountAsync(b => b.Did == account.Did), await db.ActorSigningKeys.CountAsync(k => k.Did == account.Did), await db.RefreshTokens.CountAsync(t => t.Did == account.Did));
+            return (await db.RepoBlocks.CountAsync(b => b.Did == account.Did), await db.Records.CountAsync(r => r.Did == account.Did), await db.ActorSigningKeys.CountAsync(k => k.Did == account.Did), await db.RefreshTokens.CountAsync(t => t.Did == account.Did));
         });
-        Assert.Equal((0, 0, 0), counts);
+        Assert.Equal((0, 0, 0, 0), counts);
         var events = await EventsForAsync(account.Did);
         var only = Assert.Single(events);
         Assert.Equal("account", only.Type);

@@ -54,8 +54,8 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
             throw XrpcException.InvalidRequest($"The repository belongs to {contents.Commit.Did}, not {did}");
         }
 
-        // The tree is walked while the blocks are being stored: each record is checked under the
-        // strict decoding rules and only its blob references kept.
+        // The tree is walked while the transaction starts and the old contents go: each record is
+        // checked under the strict decoding rules and only its blob references kept.
         // Anything missing or malformed fails the walk, and with it the transaction: nothing of
         // the import is kept and the repository stays as it was.
         var walk = Task.Run(() => WalkAsync(contents, did, cancellationToken), cancellationToken);
