@@ -90,18 +90,9 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
     }
 
     [Fact]
-    public async Task Migrate_RecordContent_CopiesEachRecordsBlockOntoItsRow()
-    {
-        var database = new TestDatabase();
-        await database.InitializeAsync();
-        try
+    public Task Migrate_RecordContent_CopiesEachRecordsBlockOntoItsRow() =>
+        JustBeforeAsync("RecordContent", async (context, steps) =>
         {
-            await using var context = database.CreateContext();
-            var migrations = context.Database.GetMigrations().ToList();
-            var index = migrations.FindIndex(m => m.EndsWith("_RecordContent", StringComparison.Ordinal));
-            var migrator = context.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
-            await migrator.MigrateAsync(migrations[index - 1]);
-
             // Rows as the schema before held them: a record with its block, and one whose block is missing.
             await context.Database.ExecuteSqlRawAsync(
                 "INSERT INTO repo_block (did, cid, repo_rev, size, content) VALUES ('did:plc:m', 'bafyone', 'rev', 3, {0})", new byte[] { 1, 2, 3 });
@@ -112,30 +103,16 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
                     rkey, "at://did:plc:m/app.bsky.feed.post/" + rkey, cid, DateTime.UtcNow);
             }
 
-            await migrator.MigrateAsync();
+            await steps.ToLatestAsync();
 
             var contents = await context.Records.AsNoTracking().OrderBy(r => r.Rkey).Select(r => r.Content).ToListAsync();
             Assert.Equal([new byte[] { 1, 2, 3 }, null], contents);
-        }
-        finally
-        {
-            await database.DisposeAsync();
-        }
-    }
+        });
 
     [Fact]
-    public async Task Migrate_RecordBlocksOnce_DropsTheCopiesOfRecordBlocks_AndDownPutsThemBack()
-    {
-        var database = new TestDatabase();
-        await database.InitializeAsync();
-        try
+    public Task Migrate_RecordBlocksOnce_DropsTheCopiesOfRecordBlocks_AndDownPutsThemBack() =>
+        JustBeforeAsync("RecordBlocksOnce", async (context, steps) =>
         {
-            await using var context = database.CreateContext();
-            var migrations = context.Database.GetMigrations().ToList();
-            var index = migrations.FindIndex(m => m.EndsWith("_RecordBlocksOnce", StringComparison.Ordinal));
-            var migrator = context.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
-            await migrator.MigrateAsync(migrations[index - 1]);
-
             // As the schema before held them: a tree node, two records sharing a block (on their
             // rows and in repo_block), and a record without content whose block only repo_block has.
             foreach (var (cid, bytes) in new[] { ("bafynode", new byte[] { 1 }), ("bafyshared", new byte[] { 2 }), ("bafybare", new byte[] { 3 }) })
@@ -157,22 +134,17 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
 
             Task<List<string>> BlockCidsAsync() => context.RepoBlocks.AsNoTracking().OrderBy(b => b.Cid).Select(b => b.Cid).ToListAsync();
 
-            await migrator.MigrateAsync(migrations[index]);
+            await steps.ToTargetAsync();
             Assert.Equal(["bafybare", "bafynode"], await BlockCidsAsync());
             Assert.Equal(3, await context.Records.CountAsync(r => r.Did == "did:plc:m"));
 
             // Down: the schema before finds every record's block in repo_block again.
-            await migrator.MigrateAsync(migrations[index - 1]);
+            await steps.ToBeforeAsync();
             Assert.Equal(["bafybare", "bafynode", "bafyshared"], await BlockCidsAsync());
             var restored = await context.RepoBlocks.AsNoTracking().SingleAsync(b => b.Cid == "bafyshared");
             Assert.Equal(new byte[] { 2 }, restored.Content);
             Assert.Equal((1, "rev"), (restored.Size, restored.RepoRev));
-        }
-        finally
-        {
-            await database.DisposeAsync();
-        }
-    }
+        });
 
     [Fact]
     public async Task Migrate_Sqlite_UsesWriteAheadLog()
@@ -219,5 +191,38 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
             Assert.Equal(1L, (long?)await command.ExecuteScalarAsync()); // NORMAL
             await context.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="test"/> on a database of its own, migrated up to the migration before
+    /// <paramref name="migration"/> (named without its timestamp), with the steps to move it on.
+    /// </summary>
+    private static async Task JustBeforeAsync(string migration, Func<PdsDbContext, MigrationSteps, Task> test)
+    {
+        var database = new TestDatabase();
+        await database.InitializeAsync();
+        try
+        {
+            await using var context = database.CreateContext();
+            var migrations = context.Database.GetMigrations().ToList();
+            var index = migrations.FindIndex(m => m.EndsWith("_" + migration, StringComparison.Ordinal));
+            Assert.True(index > 0, $"no migration {migration} after the first");
+            var steps = new MigrationSteps(context.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>(), migrations[index - 1], migrations[index]);
+            await steps.ToBeforeAsync();
+            await test(context, steps);
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
+    }
+
+    private sealed record MigrationSteps(Microsoft.EntityFrameworkCore.Migrations.IMigrator Migrator, string Before, string Target)
+    {
+        public Task ToBeforeAsync() => Migrator.MigrateAsync(Before);
+
+        public Task ToTargetAsync() => Migrator.MigrateAsync(Target);
+
+        public Task ToLatestAsync() => Migrator.MigrateAsync();
     }
 }
