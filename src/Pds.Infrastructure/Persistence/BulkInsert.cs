@@ -23,7 +23,27 @@ internal sealed class BulkInsert
     }
 
     /// <summary>Writes the rows; each row holds one value per column, in order (null for SQL NULL).</summary>
-    public async Task<long> RunAsync(PdsDbContext context, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    public Task<long> RunAsync(PdsDbContext context, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return RunAsync(context, Async(rows), cancellationToken);
+
+        static async IAsyncEnumerable<object?[]> Async(IEnumerable<object?[]> rows)
+        {
+            foreach (var row in rows)
+            {
+                yield return row;
+            }
+
+            await Task.CompletedTask.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes the rows as they come; each row holds one value per column, in order (null for SQL
+    /// NULL). If the rows throw, so does this, and the transaction is left to roll back.
+    /// </summary>
+    public async Task<long> RunAsync(PdsDbContext context, IAsyncEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(rows);
@@ -39,13 +59,13 @@ internal sealed class BulkInsert
 
     private string ColumnList => string.Join(", ", _columns.Select(c => "\"" + c.Name + "\""));
 
-    private async Task<long> CopyAsync(NpgsqlConnection connection, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    private async Task<long> CopyAsync(NpgsqlConnection connection, IAsyncEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
         // COPY runs in the connection's open transaction; a failure aborts it with the rest of the work.
         var writer = await connection.BeginBinaryImportAsync($"COPY \"{_table}\" ({ColumnList}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
         {
-            foreach (var row in rows)
+            await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
                 for (var i = 0; i < _columns.Length; i++)
@@ -81,7 +101,7 @@ internal sealed class BulkInsert
         }
     }
 
-    private async Task<long> InsertEachAsync(PdsDbContext context, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    private async Task<long> InsertEachAsync(PdsDbContext context, IAsyncEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
         var placeholders = string.Join(", ", Enumerable.Range(0, _columns.Length).Select(i => "@c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var command = ContextCommand.Create(context, $"INSERT INTO \"{_table}\" ({ColumnList}) VALUES ({placeholders})");
@@ -97,7 +117,7 @@ internal sealed class BulkInsert
 
             var prepared = false;
             long count = 0;
-            foreach (var row in rows)
+            await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 for (var i = 0; i < parameters.Length; i++)
                 {

@@ -125,7 +125,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             "app.bsky.feed.post", "r" + i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture), $"at://{did}/app.bsky.feed.post/r{i:D5}", "bafyblock" + i, i % 1000 == 0 ? ["bafyblobnew", "bafyblobold"] : [], blocks[i].Value)).ToList();
         await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
-            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", blocks.Append(node), Task.FromResult<IReadOnlyList<ImportedRecord>>(records)), ct);
+            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", blocks.Append(node), records.ToAsyncEnumerable()), ct);
             return 0;
         }));
 
@@ -158,7 +158,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     }
 
     [Fact]
-    public async Task ReplaceRepositoryAsync_RecordsStillComing_BlocksWaitForThem_AndTheirFailureRollsAllBack()
+    public async Task ReplaceRepositoryAsync_RecordsStillComing_StoredAsTheyCome_BlocksWaitForThem_AndTheirFailureRollsAllBack()
     {
         var did = NewDid();
         await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
@@ -169,22 +169,46 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             return 0;
         }));
 
-        // The new blocks wait for the records, which say which blocks are records' (ADR 0016).
+        // The records are stored as they come; the other blocks wait for the last of them, which
+        // says which blocks are records' (ADR 0016).
         var blocks = Enumerable.Range(0, 500).Select(i => KeyValuePair.Create("bafyblock" + i, (ReadOnlyMemory<byte>)new byte[] { (byte)i }));
-        var records = new TaskCompletionSource<IReadOnlyList<ImportedRecord>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var records = System.Threading.Channels.Channel.CreateUnbounded<ImportedRecord>();
         var enumerated = 0;
         var counted = blocks.Select(b =>
         {
             enumerated++;
             return b;
         });
+        var taken = 0;
+        async IAsyncEnumerable<ImportedRecord> Counted([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        {
+            await foreach (var record in records.Reader.ReadAllAsync(ct))
+            {
+                yield return record;
+                Interlocked.Increment(ref taken);
+            }
+        }
+
         var failure = await Assert.ThrowsAsync<InvalidDataException>(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
-            var replacing = tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", counted, records.Task), ct);
-            await Task.WhenAny(replacing, Task.Delay(300, ct));
+            var replacing = tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit2", "rev2", counted, Counted()), ct);
+            for (var i = 0; i < 3; i++)
+            {
+                var rkey = "r" + i;
+                records.Writer.TryWrite(new ImportedRecord("app.bsky.feed.post", rkey, $"at://{did}/app.bsky.feed.post/{rkey}", "bafyrec" + i, [], new byte[] { (byte)i }));
+            }
+
+            // Each record is taken as it comes, while more may follow.
+            var waited = 0;
+            while (Volatile.Read(ref taken) < 3 && !replacing.IsCompleted && waited++ < 500)
+            {
+                await Task.Delay(10, ct);
+            }
+
+            Assert.Equal(3, Volatile.Read(ref taken));
             Assert.False(replacing.IsCompleted);
             Assert.Equal(0, enumerated);
-            records.SetException(new InvalidDataException("a record is malformed"));
+            records.Writer.Complete(new InvalidDataException("a record is malformed"));
             await replacing;
             return 0;
         })));
@@ -329,7 +353,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         var blocks = new[] { KeyValuePair.Create("bafyblock", (ReadOnlyMemory<byte>)new byte[] { 1 }) };
         await Assert.ThrowsAsync<InvalidOperationException>(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
-            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit", "rev1", blocks, Task.FromResult<IReadOnlyList<ImportedRecord>>([])), ct);
+            await tx.ReplaceRepositoryAsync(new RepoReplacement("bafycommit", "rev1", blocks, AsyncEnumerable.Empty<ImportedRecord>()), ct);
             return 0;
         })));
         Assert.Null(await WithStoreAsync((store, _) => store.ReadAsync(did, (reader, ct) => reader.GetBlockAsync("bafyblock", ct))));

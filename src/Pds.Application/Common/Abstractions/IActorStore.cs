@@ -112,10 +112,10 @@ public interface IActorStoreTransaction : IActorStoreReader
 
     /// <summary>
     /// Replaces the whole repository (an import): removes every block, record and record-to-blob
-    /// reference it had, then (once <see cref="RepoReplacement.Records"/> completes) stores the new
-    /// blocks, the records and blob references, in bulk, and moves the head to the new commit.
-    /// Stored blobs stay. The repository must exist. If the records' task fails, its exception is
-    /// thrown and the transaction rolls back.
+    /// reference it had, then stores the records as <see cref="RepoReplacement.Records"/> yields
+    /// them, then the other blocks and the blob references, in bulk, and moves the head to the new
+    /// commit. Stored blobs stay. The repository must exist. If the records' enumeration throws,
+    /// its exception is thrown and the transaction rolls back.
     /// </summary>
     Task ReplaceRepositoryAsync(RepoReplacement replacement, CancellationToken cancellationToken = default);
 
@@ -173,16 +173,15 @@ public sealed record PendingEvent(string Type, ReadOnlyMemory<byte> Bytes)
 /// <param name="Rev">The head's revision; every block and record carries it.</param>
 /// <param name="Blocks">Every block of the repository, each CID once; enumerated once, as the blocks are stored.</param>
 /// <param name="Records">
-/// Every record, with the blobs it references. A task, awaited only after the old contents are
-/// removed, so that the caller can still be finding the records (walking the tree, checking each
-/// record) meanwhile; the blocks are stored after it, since a record's block is stored with its
-/// record.
+/// Every record, with the blobs it references, enumerated once, as the records are stored: the
+/// caller can still be finding them (walking the tree, checking each record) meanwhile. The other
+/// blocks are stored after the last record, since a record's block is stored with its record.
 /// </param>
 public sealed record RepoReplacement(
     string RootCid,
     string Rev,
     IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> Blocks,
-    Task<IReadOnlyList<ImportedRecord>> Records);
+    IAsyncEnumerable<ImportedRecord> Records);
 
 /// <param name="Block">The record's DAG-CBOR block (the bytes <paramref name="Cid"/> names).</param>
 public sealed record RecordPut(string Collection, string Rkey, string Uri, string Cid, ReadOnlyMemory<byte> Block);

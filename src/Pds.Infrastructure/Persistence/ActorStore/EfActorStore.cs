@@ -637,14 +637,11 @@ public sealed class EfActorStore : IActorStore
             var rev = replacement.Rev;
             var now = DateTime.UtcNow;
 
-            // The records' blocks go on their rows only (ADR 0016), so the records are needed
-            // before the other blocks are stored.
-            var records = await replacement.Records.ConfigureAwait(false);
-            var recordCids = new HashSet<string>(records.Count, StringComparer.Ordinal);
-            foreach (var record in records)
-            {
-                recordCids.Add(record.Cid);
-            }
+            // The records go first, as the caller finds them: their blocks go on their rows only
+            // (ADR 0016), so the other blocks can be told apart only once every record is known.
+            var recordCids = new HashSet<string>(StringComparer.Ordinal);
+            var blobRows = new List<object?[]>();
+            await RecordRows.RunAsync(context, RecordRowsAsync(), cancellationToken).ConfigureAwait(false);
 
             // In primary-key order: each row then lands at the right edge of the (did, cid) index
             // instead of at a random page of it (PostgreSQL: 70-88 ms against 95-100 ms for the
@@ -656,20 +653,27 @@ public sealed class EfActorStore : IActorStore
                     .OrderBy(b => b.Key, StringComparer.Ordinal)
                     .Select(b => new object?[] { did, b.Key, rev, b.Value.Length, SqlBatch.WholeArray(b.Value) }),
                 cancellationToken).ConfigureAwait(false);
-            await RecordRows.RunAsync(
-                context,
-                records.Select(r => new object?[] { did, r.Collection, r.Rkey, r.Uri, r.Cid, rev, now, SqlBatch.WholeArray(r.Block) }),
-                cancellationToken).ConfigureAwait(false);
-            await RecordBlobRows.RunAsync(
-                context,
-                records.SelectMany(r => r.BlobCids.Distinct(StringComparer.Ordinal).Select(cid => new object?[] { did, cid, r.Uri })),
-                cancellationToken).ConfigureAwait(false);
+            await RecordBlobRows.RunAsync(context, blobRows, cancellationToken).ConfigureAwait(false);
 
             var root = new SqlBatch();
             root.Add($"UPDATE \"repo_root\" SET \"cid\" = {root.Param(replacement.RootCid)}, \"rev\" = {root.Param(rev)}, \"indexed_at\" = {root.Param(now)} WHERE \"did\" = {root.Param(did)}");
             if (await root.ExecuteNonQueryAsync(context, cancellationToken).ConfigureAwait(false) == 0)
             {
                 throw new InvalidOperationException($"The repository of {did} does not exist.");
+            }
+
+            async IAsyncEnumerable<object?[]> RecordRowsAsync()
+            {
+                await foreach (var r in replacement.Records.WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    recordCids.Add(r.Cid);
+                    foreach (var blob in r.BlobCids.Distinct(StringComparer.Ordinal))
+                    {
+                        blobRows.Add([did, blob, r.Uri]);
+                    }
+
+                    yield return [did, r.Collection, r.Rkey, r.Uri, r.Cid, rev, now, SqlBatch.WholeArray(r.Block)];
+                }
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Mediator;
 using Pds.Application.Common.Abstractions;
 using Pds.Application.Common.Errors;
@@ -54,11 +55,26 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
             throw XrpcException.InvalidRequest($"The repository belongs to {contents.Commit.Did}, not {did}");
         }
 
-        // The tree is walked while the transaction starts and the old contents go: each record is
-        // checked under the strict decoding rules and only its blob references kept.
-        // Anything missing or malformed fails the walk, and with it the transaction: nothing of
-        // the import is kept and the repository stays as it was.
-        var walk = Task.Run(() => WalkAsync(contents, did, cancellationToken), cancellationToken);
+        // The tree is walked while the transaction starts, the old contents go and the records
+        // found so far are stored: each record is checked under the strict decoding rules and only
+        // its blob references kept. Anything missing or malformed fails the walk, and with it the
+        // transaction: nothing of the import is kept and the repository stays as it was.
+        var found = Channel.CreateUnbounded<ImportedRecord>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var walk = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await WalkAsync(contents, did, found.Writer, cancellationToken).ConfigureAwait(false);
+                    found.Writer.Complete();
+                }
+                catch (Exception e)
+                {
+                    found.Writer.Complete(e);
+                    throw;
+                }
+            },
+            CancellationToken.None); // Always runs, so the channel always completes.
         try
         {
             var account = await accounts.GetByDidAsync(did, cancellationToken).ConfigureAwait(false);
@@ -68,7 +84,7 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                 async (repo, ct) =>
                 {
                     var blocks = contents.Blocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value));
-                    await repo.ReplaceRepositoryAsync(new RepoReplacement(contents.CommitCid.ToString(), rev, blocks, walk), ct).ConfigureAwait(false);
+                    await repo.ReplaceRepositoryAsync(new RepoReplacement(contents.CommitCid.ToString(), rev, blocks, found.Reader.ReadAllAsync(ct)), ct).ConfigureAwait(false);
                     if (account is { IsActive: true })
                     {
                         await sequencer.AppendAsync(SyncEvent.FromCommit(contents.Commit.Did, contents.Commit, clock.GetUtcNow()), ct).ConfigureAwait(false);
@@ -87,10 +103,9 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
         return Unit.Value;
     }
 
-    /// <summary>Every record the commit's tree reaches, with the blobs it references; refuses a repository with anything missing or malformed.</summary>
-    private static async Task<IReadOnlyList<ImportedRecord>> WalkAsync(RepoCarContents contents, string did, CancellationToken cancellationToken)
+    /// <summary>Every record the commit's tree reaches, with the blobs it references, in key order; refuses a repository with anything missing or malformed.</summary>
+    private static async Task WalkAsync(RepoCarContents contents, string did, ChannelWriter<ImportedRecord> records, CancellationToken cancellationToken)
     {
-        var records = new List<ImportedRecord>();
         try
         {
             var tree = MstTree.Load(contents.Blocks, contents.Commit.Data);
@@ -119,14 +134,13 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                     DagCbor.CheckMap(bytes);
                 }
 
-                records.Add(new ImportedRecord(entry.Key[..slash], entry.Key[(slash + 1)..], $"at://{did}/{entry.Key}", entry.Value.ToString(), blobs, bytes));
+                // Unbounded: never waits.
+                await records.WriteAsync(new ImportedRecord(entry.Key[..slash], entry.Key[(slash + 1)..], $"at://{did}/{entry.Key}", entry.Value.ToString(), blobs, bytes), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is MissingBlockException or DataModelException or MstException or InvalidCommitException)
         {
             throw XrpcException.InvalidRequest($"Invalid repository: {e.Message}");
         }
-
-        return records;
     }
 }
