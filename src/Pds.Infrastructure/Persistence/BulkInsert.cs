@@ -26,17 +26,7 @@ internal sealed class BulkInsert
     public Task<long> RunAsync(PdsDbContext context, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return RunAsync(context, Async(rows), cancellationToken);
-
-        static async IAsyncEnumerable<object?[]> Async(IEnumerable<object?[]> rows)
-        {
-            foreach (var row in rows)
-            {
-                yield return row;
-            }
-
-            await Task.CompletedTask.ConfigureAwait(false);
-        }
+        return RunAsync(context, rows.ToAsyncEnumerable(), cancellationToken);
     }
 
     /// <summary>

@@ -323,19 +323,8 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             return 0;
         }));
 
-        async Task<BlockMap> ExportAsync(string? since) => await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
-        {
-            using var stream = new MemoryStream();
-            var car = new CarWriter(stream);
-            await using (car)
-            {
-                await car.WriteHeaderAsync([headCid], ct);
-                await reader.WriteBlocksAsync(car, since, headCid.ToString(), ct);
-            }
-
-            // The reader checks every block against its CID.
-            return (await CarReader.ReadAllAsync(new MemoryStream(stream.ToArray()), cancellationToken: ct)).Blocks;
-        }));
+        Task<BlockMap> ExportAsync(string? since) =>
+            WithStoreAsync((store, _) => store.ReadAsync(did, (reader, ct) => ExportBlocksAsync(reader, since, ct, skip: headCid)));
 
         var full = await ExportAsync(null);
         Assert.Equal(all.Count, full.Count);
@@ -1078,15 +1067,18 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     private Task<List<string>> BlockRowCidsAsync(string did) => WithStoreAsync((_, sp) =>
         sp.GetRequiredService<PdsDbContext>().Set<Pds.Infrastructure.Persistence.Rows.RepoBlockRow>().Where(b => b.Did == did).Select(b => b.Cid).OrderBy(c => c).ToListAsync());
 
-    /// <summary>The blocks <see cref="IActorStoreReader.WriteBlocksAsync"/> writes, read back from the CAR (which checks each block against its CID).</summary>
-    private static async Task<BlockMap> ExportBlocksAsync(IActorStoreReader reader, string? since, CancellationToken ct)
+    /// <summary>
+    /// The blocks <see cref="IActorStoreReader.WriteBlocksAsync"/> writes (but <paramref name="skip"/>,
+    /// which is then the CAR's root), read back from the CAR (which checks each block against its CID).
+    /// </summary>
+    private static async Task<BlockMap> ExportBlocksAsync(IActorStoreReader reader, string? since, CancellationToken ct, Cid? skip = null)
     {
         using var stream = new MemoryStream();
         var car = new CarWriter(stream);
         await using (car)
         {
-            await car.WriteHeaderAsync([Cid.ForDagCbor([0xa0])], ct);
-            await reader.WriteBlocksAsync(car, since, null, ct);
+            await car.WriteHeaderAsync([skip ?? Cid.ForDagCbor([0xa0])], ct);
+            await reader.WriteBlocksAsync(car, since, skip?.ToString(), ct);
         }
 
         return (await CarReader.ReadAllAsync(new MemoryStream(stream.ToArray()), cancellationToken: ct)).Blocks;

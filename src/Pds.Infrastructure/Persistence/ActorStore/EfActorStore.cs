@@ -161,16 +161,18 @@ public sealed class EfActorStore : IActorStore
         + " LIMIT @limit";
 
     /// <summary>
-    /// Every block of a repository (<c>@did</c>), or those written after <c>@since</c>: the blocks
-    /// in <c>repo_block</c> and the record blocks on the rows of <c>record</c> (ADR 0016). A CID
-    /// two records share comes once per record; the repository specification has CAR readers
-    /// accept a block more than once.
+    /// Every block of a repository (the parameter <paramref name="did"/>), or those written after
+    /// the parameter <paramref name="since"/> when given: the blocks in <c>repo_block</c> and the
+    /// record blocks on the rows of <paramref name="records"/>, the <c>record</c> table or a
+    /// reference to it (ADR 0016). A CID two records share comes once per record; the repository
+    /// specification has CAR readers accept a block more than once.
     /// </summary>
-    internal static string BlockExportSql(bool since) => since
-        ? "SELECT cid, content FROM repo_block WHERE did = @did AND repo_rev > @since " +
-          "UNION ALL SELECT cid, content FROM record WHERE did = @did AND repo_rev > @since AND content IS NOT NULL"
-        : "SELECT cid, content FROM repo_block WHERE did = @did " +
-          "UNION ALL SELECT cid, content FROM record WHERE did = @did AND content IS NOT NULL";
+    internal static string BlockExportSql(string did, string? since, string records = "record")
+    {
+        var after = since is null ? "" : $" AND repo_rev > {since}";
+        return $"SELECT cid, content FROM repo_block WHERE did = {did}{after} " +
+               $"UNION ALL SELECT cid, content FROM {records} WHERE did = {did}{after} AND content IS NOT NULL";
+    }
 
     /// <summary>
     /// Deletes the block <paramref name="cid"/> of <paramref name="did"/> (each an SQL parameter or
@@ -710,8 +712,8 @@ public sealed class EfActorStore : IActorStore
             }
 
             var command = sinceRev is null
-                ? Command(BlockExportSql(since: false))
-                : Command(BlockExportSql(since: true), ("@since", sinceRev));
+                ? Command(BlockExportSql("@did", null))
+                : Command(BlockExportSql("@did", "@since"), ("@since", sinceRev));
             // The connection is open: ReadAsync holds it open for the read, TransactAsync for its transaction.
             await using (command.ConfigureAwait(false))
             {

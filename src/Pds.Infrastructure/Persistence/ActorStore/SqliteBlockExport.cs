@@ -17,17 +17,13 @@ namespace Pds.Infrastructure.Persistence.ActorStore;
 /// </summary>
 internal static class SqliteBlockExport
 {
-    // EfActorStore.BlockExportSql's rows. Left to itself, SQLite reads a repository's records
-    // through the (did, cid) index, in CID order, which is random against the order the rows
-    // were stored in: a page fetch per record, three times as long as reading them through the
-    // (did, repo_rev) index, whose entries for one revision are in the order they were stored.
-    private const string AllSql =
-        "SELECT cid, content FROM repo_block WHERE did = ?1 " +
-        "UNION ALL SELECT cid, content FROM record INDEXED BY IX_record_did_repo_rev WHERE did = ?1 AND content IS NOT NULL";
-
-    private const string SinceSql =
-        "SELECT cid, content FROM repo_block WHERE did = ?1 AND repo_rev > ?2 " +
-        "UNION ALL SELECT cid, content FROM record INDEXED BY IX_record_did_repo_rev WHERE did = ?1 AND repo_rev > ?2 AND content IS NOT NULL";
+    // EfActorStore.BlockExportSql, through the (did, repo_rev) index of record. Left to itself,
+    // SQLite reads a repository's records through the (did, cid) index, in CID order, which is
+    // random against the order the rows were stored in: a page fetch per record, three times as
+    // long as through (did, repo_rev), whose entries for one revision are in the order stored.
+    private const string Records = "record INDEXED BY IX_record_did_repo_rev";
+    private static readonly string AllSql = EfActorStore.BlockExportSql("?1", null, Records);
+    private static readonly string SinceSql = EfActorStore.BlockExportSql("?1", "?2", Records);
 
     /// <summary>
     /// Writes every block of <paramref name="did"/> (those written after <paramref name="sinceRev"/>
