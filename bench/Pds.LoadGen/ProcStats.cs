@@ -85,6 +85,15 @@ public static class ProcStats
         }
     }
 
+    /// <summary>CPU seconds the whole machine has spent busy since boot: user, nice, system, irq,
+    /// softirq and steal time of every CPU (the first line of /proc/stat; guest time is in user).</summary>
+    public static double MachineBusySeconds()
+    {
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long Field(int i) => i < f.Length ? long.Parse(f[i], CultureInfo.InvariantCulture) : 0;
+        return (Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8)) / TicksPerSecond;
+    }
+
     /// <summary>Direct children of <paramref name="pid"/>.</summary>
     public static IReadOnlyList<int> Children(int pid)
     {

@@ -40,6 +40,10 @@ public sealed record Settings
     /// <summary>BENCH_WARMUP_EXPORTS: getRepo exports of the warm-up account's repository before the rounds.</summary>
     public int WarmupExports { get; init; }
 
+    /// <summary>BENCH_SETTLE_SECONDS: the longest wait, before each workload, for the machine to
+    /// go idle (see <c>Bench.SettleAsync</c>).</summary>
+    public int SettleSeconds { get; init; }
+
     /// <summary>BENCH_ONLY: comma-separated row keys (or prefixes: create, apply, get, list, export,
     /// import, session, fh) to run only those workloads; empty runs all.</summary>
     public IReadOnlyList<string> Only { get; init; } = [];
@@ -71,6 +75,7 @@ public sealed record Settings
             WarmupWrites = Int("BENCH_WARMUP_WRITES", quick ? 400 : 1000),
             WarmupReads = Int("BENCH_WARMUP_READS", quick ? 2000 : 4000),
             WarmupExports = Int("BENCH_WARMUP_EXPORTS", 100),
+            SettleSeconds = Int("BENCH_SETTLE_SECONDS", 60),
             Only = (Environment.GetEnvironmentVariable("BENCH_ONLY") ?? "")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
@@ -81,7 +86,7 @@ public sealed record Settings
         $"batches={Batches}x{BatchSize} reads={ReadRequests}@{ReadConcurrency} repo_records={RepoRecords} " +
         $"export_rounds={ExportRounds}x{ExportRepeat} import_repeat={ImportRepeat} sessions={Sessions}@{SessionConcurrency} " +
         $"firehose={FirehoseSubscribers} subs, {FirehoseRate} writes/s for {FirehoseSeconds} s from {FirehoseWriters} users " +
-        $"warmup={WarmupWrites} writes, {WarmupReads} reads, {WarmupExports} exports";
+        $"warmup={WarmupWrites} writes, {WarmupReads} reads, {WarmupExports} exports settle≤{SettleSeconds} s";
 
     private static int Int(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
