@@ -147,6 +147,58 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
         });
 
     [Fact]
+    public async Task Migrate_Postgres_RecordContentEarly_RebuildsRecordWithContentThird_AndDownPutsItLast()
+    {
+        if (_db.Provider != DatabaseProvider.Postgres)
+        {
+            return;
+        }
+
+        await JustBeforeAsync("RecordContentEarly", async (context, steps) =>
+        {
+            var written = new DateTime(2026, 12, 6, 12, 0, 0, DateTimeKind.Utc);
+            // One record with its block, one without content but taken down.
+            await context.Database.ExecuteSqlRawAsync(
+                "INSERT INTO record (did, collection, rkey, uri, cid, repo_rev, indexed_at, content) VALUES ('did:plc:m', 'app.bsky.feed.post', 'a', 'at://did:plc:m/app.bsky.feed.post/a', 'bafyone', 'rev', {0}, {1})",
+                written, new byte[] { 1, 2 });
+            await context.Database.ExecuteSqlRawAsync(
+                "INSERT INTO record (did, collection, rkey, uri, cid, repo_rev, indexed_at, takedown_ref) VALUES ('did:plc:m', 'app.bsky.feed.post', 'b', 'at://did:plc:m/app.bsky.feed.post/b', 'bafytwo', 'rev', {0}, 'ticket-7')",
+                written);
+
+            Task<List<string>> ColumnsAsync() => context.Database
+                .SqlQueryRaw<string>("SELECT attname::text AS \"Value\" FROM pg_attribute WHERE attrelid = 'record'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")
+                .ToListAsync();
+            Task<List<string>> IndexesAsync() => context.Database
+                .SqlQueryRaw<string>("SELECT indexname::text AS \"Value\" FROM pg_indexes WHERE tablename = 'record' ORDER BY indexname")
+                .ToListAsync();
+            async Task AssertRowsKeptAsync()
+            {
+                context.ChangeTracker.Clear();
+                var rows = await context.Records.AsNoTracking().OrderBy(r => r.Rkey).ToListAsync();
+                Assert.Equal(["a", "b"], rows.Select(r => r.Rkey));
+                Assert.Equal(new byte[] { 1, 2 }, rows[0].Content);
+                Assert.Null(rows[1].Content);
+                Assert.Equal(("bafytwo", "ticket-7", "at://did:plc:m/app.bsky.feed.post/b", "rev"), (rows[1].Cid, rows[1].TakedownRef, rows[1].Uri, rows[1].RepoRev));
+                Assert.Equal(written, rows[1].IndexedAt.ToUniversalTime());
+                Assert.Equal(["IX_record_did_cid", "IX_record_did_repo_rev", "PK_record"], await IndexesAsync());
+
+                // The primary key still holds.
+                var duplicate = await Assert.ThrowsAnyAsync<Exception>(() => context.Database.ExecuteSqlRawAsync(
+                    "INSERT INTO record (did, collection, rkey, uri, cid, repo_rev, indexed_at) VALUES ('did:plc:m', 'app.bsky.feed.post', 'a', 'x', 'y', 'rev', now())"));
+                Assert.Contains("PK_record", duplicate.Message + duplicate.InnerException?.Message, StringComparison.Ordinal);
+            }
+
+            await steps.ToTargetAsync();
+            Assert.Equal(["did", "cid", "content", "collection", "rkey", "uri", "repo_rev", "indexed_at", "takedown_ref"], await ColumnsAsync());
+            await AssertRowsKeptAsync();
+
+            await steps.ToBeforeAsync();
+            Assert.Equal(["did", "collection", "rkey", "uri", "cid", "repo_rev", "indexed_at", "takedown_ref", "content"], await ColumnsAsync());
+            await AssertRowsKeptAsync();
+        });
+    }
+
+    [Fact]
     public async Task Migrate_Sqlite_UsesWriteAheadLog()
     {
         if (_db.Provider != DatabaseProvider.Sqlite)
