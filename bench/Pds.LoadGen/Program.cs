@@ -364,9 +364,9 @@ namespace Pds.LoadGen
             Results[name] = perTarget;
             for (var round = 1; round <= (rounds ?? s.Rounds); round++)
             {
-                // Each round starts one server further along, so no server always runs right
-                // after the same other one (two servers on one PostgreSQL cluster measured 20-25 %
-                // apart in A/A runs, always to the cost of the second).
+                // Each round starts one server further along, so that no server always runs right
+                // after the same other one, and its place in the order is not a constant of its
+                // results.
                 foreach (var st in states.Skip((round - 1) % states.Count).Concat(states.Take((round - 1) % states.Count)))
                 {
                     using var profiler = round == 1 ? Profiler.Start(name, st.Target) : null;
