@@ -658,9 +658,21 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         {
             await using var connection = await OpenUnpooledPostgresAsync();
 
+            // The plan is asked for a repository of 2,000 records, with statistics that say so,
+            // inside a transaction rolled back afterwards. Whatever the shared database's
+            // statistics say about a DID without records (none, say, so any index would do),
+            // a repository's many records must not be read one by one.
+            await using var transaction = await connection.BeginTransactionAsync();
+            await ExecuteAsync(connection,
+                "INSERT INTO record (did, collection, rkey, uri, cid, repo_rev, indexed_at, content) " +
+                "SELECT 'did:plc:abc', 'app.bsky.feed.post', 'k' || g, 'at://did:plc:abc/app.bsky.feed.post/k' || g, " +
+                "'bafy' || g, 'rev' || (g / 10), now(), '\\x01' FROM generate_series(1, 2000) g");
+            await ExecuteAsync(connection, "ANALYZE record");
+
             // The tables are small here: without this the planner would rightly scan them whole.
-            await ExecuteAsync(connection, "SET enable_seqscan = off");
+            await ExecuteAsync(connection, "SET LOCAL enable_seqscan = off");
             var plan = await ExplainAsync(connection, $"EXPLAIN (FORMAT JSON) {sql}");
+            await transaction.RollbackAsync();
             var recordScans = PlanNodes(plan, "record").ToList();
             Assert.NotEmpty(recordScans);
             Assert.All(recordScans, n => Assert.Contains("cid", IndexCondition(n), StringComparison.Ordinal));
