@@ -126,20 +126,23 @@ public sealed class SequencerSignal
 
     /// <summary>
     /// Completes when <paramref name="next"/> (from <see cref="NextPulse"/>) does, with true, or
-    /// after <paramref name="timeout"/>, with false.
+    /// after <paramref name="timeout"/>, with false. The timeout is the hub's polling fallback, so it
+    /// happens once per poll on a quiet server: it is answered without an exception, which would
+    /// otherwise show as a steady error rate in the runtime's exception counters.
     /// </summary>
     public static async Task<bool> WaitAsync(Task next, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(next);
-        try
+        if (next.IsCompleted)
         {
-            await next.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (TimeoutException)
-        {
-            // Polling fallback: nothing announced, look anyway.
-            return false;
-        }
+
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(timeout, timer.Token);
+        var first = await Task.WhenAny(next, delay).ConfigureAwait(false);
+        await timer.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return first == next;
     }
 }

@@ -25,6 +25,49 @@ public sealed class SequencerSignalTests
         await next.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task AWaitThatTimesOut_ReturnsFalse_WithoutThrowing()
+    {
+        // The timeout is the hub's once-a-second polling fallback on a quiet server: an exception
+        // each time would read as a steady error rate in the runtime's exception counters.
+        var signal = new SequencerSignal();
+        var inThisTest = new AsyncLocal<bool> { Value = true };
+        var thrown = new List<Exception>();
+        void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (inThisTest.Value)
+            {
+                lock (thrown)
+                {
+                    thrown.Add(e.Exception);
+                }
+            }
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        try
+        {
+            Assert.False(await SequencerSignal.WaitAsync(signal.NextPulse, TimeSpan.FromMilliseconds(50), CancellationToken.None));
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+        }
+
+        Assert.Empty(thrown);
+    }
+
+    [Fact]
+    public async Task AWaitThatIsCancelled_Throws()
+    {
+        var signal = new SequencerSignal();
+        using var cancel = new CancellationTokenSource();
+        var wait = SequencerSignal.WaitAsync(signal.NextPulse, TimeSpan.FromMinutes(5), cancel.Token);
+        Assert.False(wait.IsCompleted);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+    }
+
     private static SequencedEvent Event(long seq) => new(seq, "did:plc:test", "identity", [0xa0], DateTime.UtcNow, false);
 
     [Fact]
