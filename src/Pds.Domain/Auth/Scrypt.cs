@@ -11,9 +11,10 @@ namespace Pds.Domain.Auth;
 /// The scrypt key derivation function (RFC 7914). PBKDF2-HMAC-SHA256 comes from the platform
 /// (OpenSSL); the memory-hard ROMix with Salsa20/8 runs on 32-bit words held in locals, which is where
 /// the time goes. The 128·N·r byte scratch area (16 MiB at the parameters passwords use) is wiped
-/// after use and kept for the next derivation, one per slot (see <see cref="Scratch"/>). At
-/// most one derivation per core runs at a time; hashing is CPU-bound, so more at once would only
-/// multiply that memory without finishing any sooner.
+/// after use and kept for the next derivation, one per slot, until no derivation has run for
+/// <see cref="IdleRelease"/> (see <see cref="Scratch"/>). At most one derivation per core runs at a
+/// time; hashing is CPU-bound, so more at once would only multiply that memory without finishing any
+/// sooner.
 /// </summary>
 internal static class Scrypt
 {
@@ -57,7 +58,7 @@ internal static class Scrypt
             Rfc2898DeriveBytes.Pbkdf2(password, salt, b, 1, HashAlgorithmName.SHA256);
             for (var i = 0; i < p; i++)
             {
-                RoMix(b.AsSpan(i * blockBytes, blockBytes), n, r, v, xy);
+                RoMix(b.AsSpan(i * blockBytes, blockBytes), n, r, v.Span, xy);
             }
 
             Rfc2898DeriveBytes.Pbkdf2(password, b, output, 1, HashAlgorithmName.SHA256);
@@ -65,7 +66,7 @@ internal static class Scrypt
         finally
         {
             CryptographicOperations.ZeroMemory(b);
-            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(v.AsSpan()));
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(v.Span));
             ReturnScratch(v);
             CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(xy.AsSpan()));
             Interlocked.Decrement(ref _running);
@@ -73,23 +74,79 @@ internal static class Scrypt
         }
     }
 
-    // One scratch area per slot, kept for the process's life. Allocated per hash, each would sit
-    // on the large-object heap until a full collection, and a burst of logins would pile them up;
-    // taken from native memory, each thread's malloc arena would keep its own once freed.
-    private static readonly ConcurrentBag<uint[]> Scratch = [];
+    // One scratch area per slot, kept while derivations keep coming and given back to the system
+    // once none has run for IdleRelease. As managed arrays they would sit on the large-object heap,
+    // whose memory the collector keeps committed even after they die; allocated per hash, the page
+    // faults of a fresh 16 MiB mapping would cost a third of a hash's time. So: native memory (see
+    // ScratchArea), reused within a burst of logins, released between bursts.
+    private static readonly ConcurrentBag<ScratchArea> Scratch = [];
+
+    private static readonly Timer ReleaseTimer = new(_ => ReleaseIdleScratch(), null, Timeout.Infinite, Timeout.Infinite);
+
+    private static long _lastReturned;
+
+    private static long _idleReleaseMs = 10_000;
+
+    /// <summary>
+    /// How long kept scratch areas outlive the last derivation before they are given back to the
+    /// system. Logins come in bursts; between them an idle server need not hold 16 MiB per core.
+    /// </summary>
+    internal static TimeSpan IdleRelease
+    {
+        get => TimeSpan.FromMilliseconds(Interlocked.Read(ref _idleReleaseMs));
+        set => Interlocked.Exchange(ref _idleReleaseMs, (long)value.TotalMilliseconds);
+    }
 
     /// <summary>Scratch areas kept for reuse.</summary>
     internal static int PooledScratchAreas => Scratch.Count;
 
-    private static uint[] RentScratch(int length) =>
-        Scratch.TryTake(out var pooled) && pooled.Length == length ? pooled : GC.AllocateUninitializedArray<uint>(length);
+    private static ScratchArea RentScratch(int length)
+    {
+        if (Scratch.TryTake(out var pooled))
+        {
+            if (pooled.Length == length)
+            {
+                return pooled;
+            }
 
-    private static void ReturnScratch(uint[] v)
+            pooled.Dispose();
+        }
+
+        return ScratchArea.Allocate(length);
+    }
+
+    private static void ReturnScratch(ScratchArea v)
     {
         // Areas of other sizes (other parameters than the passwords') are rare and not kept.
         if (v.Length == 32 * PasswordHasher.BlockSize * PasswordHasher.CostN && Scratch.Count < Concurrency)
         {
             Scratch.Add(v);
+            Interlocked.Exchange(ref _lastReturned, Environment.TickCount64);
+            ReleaseTimer.Change(IdleRelease, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            v.Dispose();
+        }
+    }
+
+    private static void ReleaseIdleScratch()
+    {
+        var idleFor = Environment.TickCount64 - Interlocked.Read(ref _lastReturned);
+        var idleRelease = Interlocked.Read(ref _idleReleaseMs);
+        if (Volatile.Read(ref _running) > 0 || idleFor < idleRelease)
+        {
+            // A derivation is running or has just finished; it re-arms the timer when it returns its
+            // area, but look again in any case so that nothing is kept for ever.
+            ReleaseTimer.Change(TimeSpan.FromMilliseconds(Math.Max(idleRelease - idleFor, 1)), Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        // A derivation that starts now takes an area out of the bag first, so it never uses one
+        // released here; one that finishes now adds its area back and re-arms the timer.
+        while (Scratch.TryTake(out var area))
+        {
+            area.Dispose();
         }
     }
 

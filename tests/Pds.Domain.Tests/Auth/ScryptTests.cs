@@ -106,4 +106,60 @@ public sealed class ScryptTests
         Assert.All(outputs, o => Assert.Equal(expected, o));
         Assert.InRange(Scrypt.PooledScratchAreas, 1, Scrypt.Concurrency);
     }
+
+    [Fact]
+    public async Task DeriveKey_PasswordParameters_GivesTheScratchAreasBackOnceIdle_AndStillDerivesAfterwards()
+    {
+        // Between bursts of logins an idle server need not hold 16 MiB per core: once no
+        // derivation has run for IdleRelease, the kept areas go back to the system.
+        var password = Encoding.ASCII.GetBytes("pleaseletmein");
+        var salt = Encoding.ASCII.GetBytes("SodiumChloride");
+        var expected = Convert.FromHexString("7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887");
+        var previous = Scrypt.IdleRelease;
+        Scrypt.IdleRelease = TimeSpan.FromMilliseconds(200);
+        try
+        {
+            var output = new byte[64];
+            Scrypt.DeriveKey(password, salt, 16384, 8, 1, output);
+            Assert.Equal(expected, output);
+
+            // Other test classes may hash passwords meanwhile; they stop eventually.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (Scrypt.PooledScratchAreas > 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.Equal(0, Scrypt.PooledScratchAreas);
+
+            // The next derivation maps a fresh area.
+            output = new byte[64];
+            Scrypt.DeriveKey(password, salt, 16384, 8, 1, output);
+            Assert.Equal(expected, output);
+        }
+        finally
+        {
+            Scrypt.IdleRelease = previous;
+        }
+    }
+
+    [Fact]
+    public void ScratchArea_HoldsWhatIsWritten_AndRefusesUseOnceDisposed()
+    {
+        var area = ScratchArea.Allocate(4 * 1024 * 1024);
+        var span = area.Span;
+        for (var i = 0; i < span.Length; i += 1024)
+        {
+            span[i] = (uint)i;
+        }
+
+        for (var i = 0; i < span.Length; i += 1024)
+        {
+            Assert.Equal((uint)i, area.Span[i]);
+        }
+
+        area.Dispose();
+        area.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => area.Span.Length);
+    }
 }
