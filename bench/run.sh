@@ -27,7 +27,9 @@
 #                          string, ';' between variants, ',' between a variant's settings), named
 #                          postgres-<name>, each with a database of its own in the same cluster;
 #                          settings of the form env:NAME=value go to the server's environment
-#                          instead (e.g. "gate8:env:PDS_X=8" or "both:MaxPoolSize=8,env:PDS_X=8")
+#                          instead (e.g. "gate8:env:PDS_X=8" or "both:MaxPoolSize=8,env:PDS_X=8");
+#                          {socket} stands for the directory of the harness's own PostgreSQL's Unix
+#                          socket (e.g. "uds:Host={socket}" connects over it instead of TCP loopback)
 #   BENCH_BASELINE=<rev>   also build that git revision of this repository and run it beside this
 #                          tree, as sqlite-base (and postgres-base), to compare two builds in one run
 #   BENCH_REFERENCE=0      leave the reference out: ratios are then to our first server (A/B runs)
@@ -271,6 +273,7 @@ if [ -n "$pg_url" ]; then
     v_env=""
     IFS=',' read -ra v_settings <<<"${variant#*:}"
     for setting in "${v_settings[@]}"; do
+      setting="${setting//\{socket\}/$pg_dir}"
       if [[ "$setting" == env:* ]]; then v_env="$v_env ${setting#env:}"; else v_url="$v_url;$setting"; fi
     done
     start_ours "postgres-$v_name" postgres "$v_url" "$v_env"
