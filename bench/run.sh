@@ -34,10 +34,13 @@
 #                          tree, as sqlite-base (and postgres-base), to compare two builds in one run
 #   BENCH_REFERENCE=0      leave the reference out: ratios are then to our first server (A/B runs)
 #   BENCH_ONLY=get,list    run only these workloads (row-key prefixes, see Settings.cs)
-#   BENCH_PERF_DIR=dir     profile the first round of each workload with Linux perf (servers then
+#   BENCH_PERF_DIR=dir     profile one round of each workload with Linux perf (servers then
 #                          publish JIT symbol maps); writes <workload>.<server>.txt profiles
 #                          there, flat and inclusive (bench/perf-top.py).
 #                          Profiled rounds are slower: use such a run to find bounds, not for figures.
+#   BENCH_PERF_ROUND=n     the round profiled (default: each workload's last, when the JIT has
+#                          finished tiering; the first still compiles: 47 % of a sequential
+#                          createRecord round's samples were in the JIT)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"

@@ -362,14 +362,16 @@ namespace Pds.LoadGen
             await SettleAsync(name).ConfigureAwait(false);
             var perTarget = states.ToDictionary(st => st.Target.Name, _ => new List<Sample>());
             Results[name] = perTarget;
-            for (var round = 1; round <= (rounds ?? s.Rounds); round++)
+            var roundCount = rounds ?? s.Rounds;
+            var profiledRound = s.PerfRound > 0 ? Math.Min(s.PerfRound, roundCount) : roundCount;
+            for (var round = 1; round <= roundCount; round++)
             {
                 // Each round starts one server further along, so that no server always runs right
                 // after the same other one, and its place in the order is not a constant of its
                 // results.
                 foreach (var st in states.Skip((round - 1) % states.Count).Concat(states.Take((round - 1) % states.Count)))
                 {
-                    using var profiler = round == 1 ? Profiler.Start(name, st.Target) : null;
+                    using var profiler = round == profiledRound ? Profiler.Start(name, st.Target) : null;
                     var self = Process.GetCurrentProcess();
                     var c0 = ProcStats.CpuSeconds(st.Target.Pid);
                     var d0 = ProcStats.CpuSeconds(st.Target.DbPid, withChildren: true);

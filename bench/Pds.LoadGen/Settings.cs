@@ -44,6 +44,10 @@ public sealed record Settings
     /// go idle (see <c>Bench.SettleAsync</c>).</summary>
     public int SettleSeconds { get; init; }
 
+    /// <summary>BENCH_PERF_ROUND: the round of each workload profiled when BENCH_PERF_DIR is set;
+    /// 0 (the default) is each workload's last, when the JIT has finished tiering its paths.</summary>
+    public int PerfRound { get; init; }
+
     /// <summary>BENCH_ONLY: comma-separated row keys (or prefixes: create, apply, get, list, export,
     /// import, session, fh) to run only those workloads; empty runs all.</summary>
     public IReadOnlyList<string> Only { get; init; } = [];
@@ -76,6 +80,7 @@ public sealed record Settings
             WarmupReads = Int("BENCH_WARMUP_READS", quick ? 2000 : 4000),
             WarmupExports = Int("BENCH_WARMUP_EXPORTS", 100),
             SettleSeconds = Int("BENCH_SETTLE_SECONDS", 60),
+            PerfRound = Int("BENCH_PERF_ROUND", 0),
             Only = (Environment.GetEnvironmentVariable("BENCH_ONLY") ?? "")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
