@@ -772,6 +772,65 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     }
 
     [Fact]
+    public async Task ApplyCommitAsync_ManyTreeNodesReplaced_RemovesAndStoresEach_NewOnesInOneStatementOnPostgres()
+    {
+        var did = NewDid();
+        await CreateRepositoryAsync(did);
+        byte[][] old = [[0xa1, 0x01], [0xa1, 0x02], [0xa1, 0x03], [0xa1, 0x04]];
+        byte[][] fresh = [[0xa2, 0x05], [0xa2, 0x06], [0xa2, 0x07]];
+        byte[] record = [0xa1, 0x61, 0x72, 0x08];
+        var oldCids = old.Select(b => Cid.ForDagCbor(b).ToString()).ToArray();
+        var freshCids = fresh.Select(b => Cid.ForDagCbor(b).ToString()).ToArray();
+        var recordCid = Cid.ForDagCbor(record).ToString();
+        static List<KeyValuePair<string, ReadOnlyMemory<byte>>> Blocks(string[] cids, byte[][] blocks) =>
+            cids.Zip(blocks, (c, b) => KeyValuePair.Create(c, (ReadOnlyMemory<byte>)b)).ToList();
+
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(new RepoCommitChanges("bafycommit2", "rev2", Blocks(oldCids, old), [], [], [], [], null), ct);
+            return 0;
+        }));
+
+        // A commit as a write deep in a tree brings it: a node replaced on every level, one node
+        // of the old tree kept, the new record's block with them.
+        var blocks = Blocks(freshCids, fresh);
+        blocks.Insert(1, KeyValuePair.Create(recordCid, (ReadOnlyMemory<byte>)record));
+        var changes = new RepoCommitChanges(
+            "bafycommit3", "rev3", blocks,
+            [new RecordPut("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", recordCid, record)],
+            [], oldCids[..3], [], new PendingEvent("commit", new byte[] { 0xA0 }));
+        var commands = await CommandsSentAsync(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.ApplyCommitAsync(changes, ct);
+            return 0;
+        })));
+
+        Assert.Equal(new[] { oldCids[3] }.Concat(freshCids).Order(StringComparer.Ordinal), await BlockRowCidsAsync(did));
+        await WithStoreAsync((store, _) => store.ReadAsync(did, async (reader, ct) =>
+        {
+            var stored = await reader.GetBlocksAsync([.. oldCids, .. freshCids, recordCid], ct);
+            Assert.Equal(5, stored.Count);
+            for (var i = 0; i < fresh.Length; i++)
+            {
+                Assert.Equal(fresh[i], stored[freshCids[i]]);
+            }
+
+            Assert.Equal(old[3], stored[oldCids[3]]);
+            Assert.Equal(record, stored[recordCid]);
+            Assert.Equal(5, (await reader.GetStatsAsync(ct)).Blocks);
+            return 0;
+        }));
+
+        if (_db.Provider == DatabaseProvider.Postgres)
+        {
+            var sql = string.Join("\n", commands);
+            int Count(string statement) => sql.Split(statement).Length - 1;
+            Assert.True(Count("INSERT INTO \"repo_block\"") == 1, "commands sent: " + sql);
+            Assert.True(Count("DELETE FROM \"repo_block\"") == 3, "commands sent: " + sql);
+        }
+    }
+
+    [Fact]
     public async Task TransactRepeatableAsync_AfterAWriteOfThisProcess_IsOneRoundTrip()
     {
         var did = NewDid();

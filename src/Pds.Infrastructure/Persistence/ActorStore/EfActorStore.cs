@@ -842,18 +842,48 @@ public sealed class EfActorStore : IActorStore
                 batch.Add(ReleaseRecordBlockSql(d, batch.Param(cid)));
             }
 
-            // A record's block goes on its row only (ADR 0016).
+            // A record's block goes on its row only (ADR 0016). On PostgreSQL the new blocks go in
+            // one statement taking arrays: a commit brings a tree node per level (five or six in a
+            // repository of a few thousand records), and a statement per node cost the database
+            // its per-statement work that many times. The removed blocks stay one statement each:
+            // "cid = ANY(@cids)" was planned afresh on every run and took longer as the repository
+            // grew (docs/PERFORMANCE.md). SQLite runs in this process, where a statement costs no
+            // round trip and little else.
             var recordCids = changes.PutRecords.Count == 0 ? null : changes.PutRecords.Select(p => p.Cid).ToHashSet(StringComparer.Ordinal);
-            foreach (var (cid, bytes) in changes.NewBlocks)
+            if (database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres)
             {
-                if (recordCids?.Contains(cid) == true)
+                var cids = new List<string>(changes.NewBlocks.Count);
+                var contents = new List<byte[]>(changes.NewBlocks.Count);
+                foreach (var (cid, bytes) in changes.NewBlocks)
                 {
-                    continue;
+                    if (recordCids?.Contains(cid) != true)
+                    {
+                        cids.Add(cid);
+                        contents.Add(SqlBatch.WholeArray(bytes));
+                    }
                 }
 
-                batch.Add(
-                    "INSERT INTO \"repo_block\" (\"did\", \"cid\", \"repo_rev\", \"size\", \"content\") " +
-                    $"VALUES ({d}, {batch.Param(cid)}, {rev}, {batch.Param(bytes.Length)}, {batch.Bytes(bytes)}) ON CONFLICT DO NOTHING");
+                if (cids.Count > 0)
+                {
+                    batch.Add(
+                        "INSERT INTO \"repo_block\" (\"did\", \"cid\", \"repo_rev\", \"size\", \"content\") " +
+                        $"SELECT {d}, b.cid, {rev}, octet_length(b.content), b.content FROM unnest({batch.Param(cids.ToArray())}::text[], {batch.Param(contents.ToArray())}::bytea[]) AS b (cid, content) " +
+                        "ON CONFLICT DO NOTHING");
+                }
+            }
+            else
+            {
+                foreach (var (cid, bytes) in changes.NewBlocks)
+                {
+                    if (recordCids?.Contains(cid) == true)
+                    {
+                        continue;
+                    }
+
+                    batch.Add(
+                        "INSERT INTO \"repo_block\" (\"did\", \"cid\", \"repo_rev\", \"size\", \"content\") " +
+                        $"VALUES ({d}, {batch.Param(cid)}, {rev}, {batch.Param(bytes.Length)}, {batch.Bytes(bytes)}) ON CONFLICT DO NOTHING");
+                }
             }
 
             if (changes.Event is { } repoEvent)
