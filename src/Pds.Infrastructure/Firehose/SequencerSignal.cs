@@ -127,22 +127,14 @@ public sealed class SequencerSignal
     /// <summary>
     /// Completes when <paramref name="next"/> (from <see cref="NextPulse"/>) does, with true, or
     /// after <paramref name="timeout"/>, with false. The timeout is the hub's polling fallback, so it
-    /// happens once per poll on a quiet server: it is answered without an exception, which would
+    /// happens once per poll on a quiet server: it is answered without throwing, which would
     /// otherwise show as a steady error rate in the runtime's exception counters.
     /// </summary>
     public static async Task<bool> WaitAsync(Task next, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(next);
-        if (next.IsCompleted)
-        {
-            return true;
-        }
-
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var delay = Task.Delay(timeout, timer.Token);
-        var first = await Task.WhenAny(next, delay).ConfigureAwait(false);
-        await timer.CancelAsync().ConfigureAwait(false);
+        await next.WaitAsync(timeout, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         cancellationToken.ThrowIfCancellationRequested();
-        return first == next;
+        return next.IsCompleted;
     }
 }
