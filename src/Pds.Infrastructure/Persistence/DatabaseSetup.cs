@@ -151,6 +151,16 @@ public static class DatabaseSetup
 
         private static readonly ConditionalWeakTable<object, object> Configured = new();
 
+        // EF Core's own SQLite connection carries twelve functions, aggregates and a collation for
+        // decimal arithmetic and Regex.IsMatch in queries. Microsoft.Data.Sqlite registers each with
+        // the physical connection at every logical open and removes it again at every close, and a
+        // request opens and closes the connection at least once: a quarter of a getRecord's CPU
+        // (docs/PERFORMANCE.md). The model has no decimal property and no query uses a regular
+        // expression (SqliteConnectionSetupTests checks the model), so the connection is created
+        // plain, from the same connection string.
+        public override InterceptionResult<DbConnection> ConnectionCreating(ConnectionCreatingEventData eventData, InterceptionResult<DbConnection> result) =>
+            InterceptionResult<DbConnection>.SuppressWithResult(new SqliteConnection(eventData.ConnectionString));
+
         private static bool IsConfigured(DbConnection connection) =>
             connection is SqliteConnection { Handle: { } handle } && Configured.TryGetValue(handle, out _);
 
