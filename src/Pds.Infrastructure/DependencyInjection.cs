@@ -53,6 +53,9 @@ public static class DependencyInjection
         services.AddHostedService<CrawlerNotifier>();
         services.AddSingleton<TempBlobJanitor>();
         services.AddHostedService(sp => sp.GetRequiredService<TempBlobJanitor>());
+        services.AddSingleton(sp => sp.GetRequiredService<DatabaseOptions>() is { Provider: DatabaseProvider.Sqlite } database
+            ? new SqliteReadConnections(database.ConnectionString, SqliteReadConnections.DefaultKeep)
+            : SqliteReadConnections.Disabled());
         services.AddScoped<PdsDatabase>();
         services.AddScoped<IUnitOfWork>(sp => sp.GetRequiredService<PdsDatabase>());
         services.AddScoped<ISequencer, EfSequencer>();

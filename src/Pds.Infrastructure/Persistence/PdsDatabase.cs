@@ -18,19 +18,23 @@ public sealed class PdsDatabase : IUnitOfWork
 
     private readonly Firehose.SequencerSignal? _signal;
 
-    public PdsDatabase(PdsDbContext context, WriteGate gate, DatabaseOptions options, Firehose.SequencerSignal? signal = null)
+    public PdsDatabase(PdsDbContext context, WriteGate gate, DatabaseOptions options, Firehose.SequencerSignal? signal = null, SqliteReadConnections? sqliteReads = null)
     {
         _signal = signal;
         ArgumentNullException.ThrowIfNull(options);
         Context = context;
         _gate = gate;
         Options = options;
+        SqliteReads = options.Provider == DatabaseProvider.Sqlite && sqliteReads is { Enabled: true } ? sqliteReads : null;
     }
 
     internal DatabaseOptions Options { get; }
 
+    /// <summary>The kept SQLite connections for hot reads outside a transaction (SQLite only, if given).</summary>
+    internal SqliteReadConnections? SqliteReads { get; }
+
     /// <summary>A unit of work like this one on another context (of the same database).</summary>
-    internal PdsDatabase On(PdsDbContext context) => new(context, _gate, Options, _signal);
+    internal PdsDatabase On(PdsDbContext context) => new(context, _gate, Options, _signal, SqliteReads);
 
     public PdsDbContext Context { get; }
 

@@ -390,47 +390,72 @@ public sealed class EfActorStore : IActorStore
             return blocks;
         }
 
-        // The hot read paths below run as plain commands on the context's connection: the same SQL
-        // on both providers (snake_case tables, @-parameters), without EF Core's query pipeline.
+        // The hot read paths below run as plain commands (QueryAsync): the same SQL on both
+        // providers (snake_case tables, @-parameters), without EF Core's query pipeline.
 
-        public async Task<(AccountInfo? Account, StoredRecord? Record)> GetRecordWithBlockAsync(string collection, string rkey, bool withAccount, CancellationToken cancellationToken = default)
-        {
-            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
-            var command = Command(
+        public Task<(AccountInfo? Account, StoredRecord? Record)> GetRecordWithBlockAsync(string collection, string rkey, bool withAccount, CancellationToken cancellationToken = default) =>
+            QueryAsync(
                 (withAccount ? AccountSql : "") + RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection AND r.rkey = @rkey",
-                ("@collection", collection),
-                ("@rkey", rkey));
-            await using (command.ConfigureAwait(false))
-            {
-                var reader = await command.ExecuteReaderAsync(withAccount ? System.Data.CommandBehavior.Default : System.Data.CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
+                [("@did", did), ("@collection", collection), ("@rkey", rkey)],
+                withAccount ? System.Data.CommandBehavior.Default : System.Data.CommandBehavior.SingleRow,
+                async (reader, ct) =>
                 {
-                    var account = withAccount ? await ReadAccountAsync(reader, cancellationToken).ConfigureAwait(false) : null;
-                    return (account, await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadStoredRecord(reader) : null);
-                }
-            }
-        }
+                    var account = withAccount ? await ReadAccountAsync(reader, ct).ConfigureAwait(false) : null;
+                    return (account, await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadStoredRecord(reader) : null);
+                },
+                cancellationToken);
 
-        public async Task<(AccountInfo? Account, IReadOnlyList<StoredRecord> Records)> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, bool withAccount, CancellationToken cancellationToken = default)
-        {
-            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
-            var sql = (withAccount ? AccountSql : "") + ListRecordsWithBlocksSql(cursor is not null, reverse);
-            var command = cursor is null
-                ? Command(sql, ("@collection", collection), ("@limit", limit))
-                : Command(sql, ("@collection", collection), ("@limit", limit), ("@cursor", cursor));
-            await using (command.ConfigureAwait(false))
-            {
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
+        public Task<(AccountInfo? Account, IReadOnlyList<StoredRecord> Records)> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, bool withAccount, CancellationToken cancellationToken = default) =>
+            QueryAsync<(AccountInfo?, IReadOnlyList<StoredRecord>)>(
+                (withAccount ? AccountSql : "") + ListRecordsWithBlocksSql(cursor is not null, reverse),
+                cursor is null
+                    ? [("@did", did), ("@collection", collection), ("@limit", limit)]
+                    : [("@did", did), ("@collection", collection), ("@limit", limit), ("@cursor", cursor)],
+                System.Data.CommandBehavior.Default,
+                async (reader, ct) =>
                 {
-                    var account = withAccount ? await ReadAccountAsync(reader, cancellationToken).ConfigureAwait(false) : null;
+                    var account = withAccount ? await ReadAccountAsync(reader, ct).ConfigureAwait(false) : null;
                     var records = new List<StoredRecord>(Math.Min(limit, 100));
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
                     {
                         records.Add(ReadStoredRecord(reader));
                     }
 
                     return (account, records);
+                },
+                cancellationToken);
+
+        /// <summary>
+        /// Runs a read statement (<paramref name="parameters"/> include <c>@did</c>) and hands its
+        /// reader to <paramref name="read"/>. On SQLite outside a transaction it runs on a kept
+        /// connection that has the statement prepared already (<see cref="SqliteReadConnections"/>);
+        /// otherwise on the context's connection, where it sees this transaction's changes.
+        /// </summary>
+        private async Task<T> QueryAsync<T>(
+            string sql,
+            (string Name, object Value)[] parameters,
+            System.Data.CommandBehavior behavior,
+            Func<System.Data.Common.DbDataReader, CancellationToken, Task<T>> read,
+            CancellationToken cancellationToken)
+        {
+            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
+            if (database.SqliteReads is { } kept && !database.InTransaction)
+            {
+                return await kept.ReadAsync(sql, parameters, behavior, read, cancellationToken).ConfigureAwait(false);
+            }
+
+            var command = ContextCommand.Create(context, sql);
+            await using (command.ConfigureAwait(false))
+            {
+                foreach (var (name, value) in parameters)
+                {
+                    ContextCommand.AddParameter(command, name, value);
+                }
+
+                var reader = await command.ExecuteReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    return await read(reader, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
