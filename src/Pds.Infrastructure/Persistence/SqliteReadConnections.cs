@@ -35,6 +35,8 @@ public sealed class SqliteReadConnections : IDisposable
         // An in-memory database is private to its connection: another would find it empty.
         Enabled = csb.Mode != SqliteOpenMode.Memory && csb.DataSource is { Length: > 0 } source && source != ":memory:";
         csb.Pooling = false; // these connections are the pool: Microsoft.Data.Sqlite's would finalize their statements
+        // Read-write without creating the file (the server's migrations create it); query_only
+        // (Rent) keeps these connections from writing.
         csb.Mode = SqliteOpenMode.ReadWrite;
         csb.DefaultTimeout = DatabaseSetup.SqliteBusyTimeoutMs / 1000;
         _connectionString = csb.ConnectionString;
@@ -141,7 +143,7 @@ public sealed class SqliteReadConnections : IDisposable
                 return;
             }
 
-            // Disposed meanwhile: Dispose may have emptied the bag before this one arrived.
+            // Disposed meanwhile: Dispose may have emptied the stack before this one arrived.
             Drain();
             return;
         }
