@@ -396,7 +396,7 @@ public sealed class EfActorStore : IActorStore
         public Task<(AccountInfo? Account, StoredRecord? Record)> GetRecordWithBlockAsync(string collection, string rkey, bool withAccount, CancellationToken cancellationToken = default) =>
             QueryAsync(
                 (withAccount ? AccountSql : "") + RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection AND r.rkey = @rkey",
-                [("@did", did), ("@collection", collection), ("@rkey", rkey)],
+                [("@collection", collection), ("@rkey", rkey)],
                 withAccount ? System.Data.CommandBehavior.Default : System.Data.CommandBehavior.SingleRow,
                 async (reader, ct) =>
                 {
@@ -409,8 +409,8 @@ public sealed class EfActorStore : IActorStore
             QueryAsync<(AccountInfo?, IReadOnlyList<StoredRecord>)>(
                 (withAccount ? AccountSql : "") + ListRecordsWithBlocksSql(cursor is not null, reverse),
                 cursor is null
-                    ? [("@did", did), ("@collection", collection), ("@limit", limit)]
-                    : [("@did", did), ("@collection", collection), ("@limit", limit), ("@cursor", cursor)],
+                    ? [("@collection", collection), ("@limit", limit)]
+                    : [("@collection", collection), ("@limit", limit), ("@cursor", cursor)],
                 System.Data.CommandBehavior.Default,
                 async (reader, ct) =>
                 {
@@ -426,8 +426,8 @@ public sealed class EfActorStore : IActorStore
                 cancellationToken);
 
         /// <summary>
-        /// Runs a read statement (<paramref name="parameters"/> include <c>@did</c>) and hands its
-        /// reader to <paramref name="read"/>. On SQLite outside a transaction it runs on a kept
+        /// Runs a read statement (with <c>@did</c> bound besides <paramref name="parameters"/>) and
+        /// hands its reader to <paramref name="read"/>. On SQLite outside a transaction it runs on a kept
         /// connection that has the statement prepared already (<see cref="SqliteReadConnections"/>);
         /// otherwise on the context's connection, where it sees this transaction's changes.
         /// </summary>
@@ -441,17 +441,12 @@ public sealed class EfActorStore : IActorStore
             await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
             if (database.SqliteReads is { } kept && !database.InTransaction)
             {
-                return await kept.ReadAsync(sql, parameters, behavior, read, cancellationToken).ConfigureAwait(false);
+                return await kept.ReadAsync(sql, [("@did", did), .. parameters], behavior, read, cancellationToken).ConfigureAwait(false);
             }
 
-            var command = ContextCommand.Create(context, sql);
+            var command = Command(sql, parameters);
             await using (command.ConfigureAwait(false))
             {
-                foreach (var (name, value) in parameters)
-                {
-                    ContextCommand.AddParameter(command, name, value);
-                }
-
                 var reader = await command.ExecuteReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
@@ -875,40 +870,35 @@ public sealed class EfActorStore : IActorStore
             // grew (docs/PERFORMANCE.md). SQLite runs in this process, where a statement costs no
             // round trip and little else.
             var recordCids = changes.PutRecords.Count == 0 ? null : changes.PutRecords.Select(p => p.Cid).ToHashSet(StringComparer.Ordinal);
-            if (database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres)
+            var postgres = database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres;
+            var cids = postgres ? new List<string>(changes.NewBlocks.Count) : null;
+            var contents = postgres ? new List<byte[]>(changes.NewBlocks.Count) : null;
+            foreach (var (cid, bytes) in changes.NewBlocks)
             {
-                var cids = new List<string>(changes.NewBlocks.Count);
-                var contents = new List<byte[]>(changes.NewBlocks.Count);
-                foreach (var (cid, bytes) in changes.NewBlocks)
+                if (recordCids?.Contains(cid) == true)
                 {
-                    if (recordCids?.Contains(cid) != true)
-                    {
-                        cids.Add(cid);
-                        contents.Add(SqlBatch.WholeArray(bytes));
-                    }
+                    continue;
                 }
 
-                if (cids.Count > 0)
+                if (postgres)
                 {
-                    batch.Add(
-                        "INSERT INTO \"repo_block\" (\"did\", \"cid\", \"repo_rev\", \"size\", \"content\") " +
-                        $"SELECT {d}, b.cid, {rev}, octet_length(b.content), b.content FROM unnest({batch.Param(cids.ToArray())}::text[], {batch.Param(contents.ToArray())}::bytea[]) AS b (cid, content) " +
-                        "ON CONFLICT DO NOTHING");
+                    cids!.Add(cid);
+                    contents!.Add(SqlBatch.WholeArray(bytes));
                 }
-            }
-            else
-            {
-                foreach (var (cid, bytes) in changes.NewBlocks)
+                else
                 {
-                    if (recordCids?.Contains(cid) == true)
-                    {
-                        continue;
-                    }
-
                     batch.Add(
                         "INSERT INTO \"repo_block\" (\"did\", \"cid\", \"repo_rev\", \"size\", \"content\") " +
                         $"VALUES ({d}, {batch.Param(cid)}, {rev}, {batch.Param(bytes.Length)}, {batch.Bytes(bytes)}) ON CONFLICT DO NOTHING");
                 }
+            }
+
+            if (cids is { Count: > 0 })
+            {
+                batch.Add(
+                    "INSERT INTO \"repo_block\" (\"did\", \"cid\", \"repo_rev\", \"size\", \"content\") " +
+                    $"SELECT {d}, b.cid, {rev}, octet_length(b.content), b.content FROM unnest({batch.Param(cids.ToArray())}::text[], {batch.Param(contents!.ToArray())}::bytea[]) AS b (cid, content) " +
+                    "ON CONFLICT DO NOTHING");
             }
 
             if (changes.Event is { } repoEvent)
