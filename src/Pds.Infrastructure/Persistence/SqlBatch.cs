@@ -1,22 +1,23 @@
 using System.Data.Common;
 using System.Runtime.InteropServices;
-using System.Text;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Pds.Infrastructure.Persistence;
 
 /// <summary>
-/// Several SQL statements sent as one command inside the context's open transaction: one round
-/// trip on PostgreSQL (Npgsql sends the statements as one batch, and each distinct statement text
-/// is prepared once per connection), one call on SQLite. Statements use portable SQL only (quoted
+/// Several SQL statements run inside the context's open transaction: on PostgreSQL one command,
+/// one round trip (Npgsql sends the statements as one batch, and each distinct statement text is
+/// prepared once per connection); on SQLite, which runs in this process, a command per statement
+/// with only the parameters that statement names. Statements use portable SQL only (quoted
 /// snake_case names, <c>ON CONFLICT</c>, <c>RETURNING</c>).
 /// </summary>
 internal sealed class SqlBatch
 {
-    private readonly StringBuilder _sql = new();
+    private readonly List<string> _statements = [];
     private readonly List<object> _values = [];
 
-    public bool IsEmpty => _sql.Length == 0;
+    public bool IsEmpty => _statements.Count == 0;
 
     /// <summary>Adds a parameter and returns its placeholder.</summary>
     public string Param(object value)
@@ -37,7 +38,7 @@ internal sealed class SqlBatch
 
     public SqlBatch Add(string statement)
     {
-        _sql.Append(statement).Append(";\n");
+        _statements.Add(statement);
         return this;
     }
 
@@ -60,12 +61,13 @@ internal sealed class SqlBatch
             return 0;
         }
 
-        if (_numbering is not null)
+        if (_numbering is not null || PerStatement(context))
         {
             return (await ReadAllAsync(context, cancellationToken).ConfigureAwait(false)).RecordsAffected;
         }
 
-        var command = Create(context);
+        var (sql, parameters) = Commands(perStatement: false)[0];
+        var command = Create(context, sql, parameters);
         await using (command.ConfigureAwait(false))
         {
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -81,13 +83,47 @@ internal sealed class SqlBatch
 
     private async Task<(bool FirstHasRow, int RecordsAffected)> ReadAllAsync(PdsDbContext context, CancellationToken cancellationToken)
     {
-        var command = Create(context);
+        var state = new ReadState();
+        foreach (var (sql, parameters) in Commands(PerStatement(context)))
+        {
+            await ReadAsync(Create(context, sql, parameters), state, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (state.FirstHasRow ?? false, state.RecordsAffected);
+    }
+
+    // PostgreSQL: every statement in one command. SQLite: a command per statement. Microsoft.Data.Sqlite
+    // binds a command's parameters statement by statement, looking each parameter of the command up
+    // by name in every statement: one command for a commit's statements (dozens for a batch of
+    // writes) made hundreds to thousands of look-ups (docs/PERFORMANCE.md). A command per statement
+    // binds what it names.
+    private static bool PerStatement(PdsDbContext context) => context.Database.GetDbConnection() is SqliteConnection;
+
+    /// <summary>
+    /// The commands this batch runs, each with the numbers of its parameters: every statement in
+    /// one command, or (<paramref name="perStatement"/>) a command per statement with the
+    /// parameters it names.
+    /// </summary>
+    internal List<(string Sql, List<int> Parameters)> Commands(bool perStatement) =>
+        perStatement
+            ? _statements.ConvertAll(s => (s, ParametersNamedIn(s)))
+            : [(string.Join(";\n", _statements), Enumerable.Range(0, _values.Count).ToList())];
+
+    private sealed class ReadState
+    {
+        public bool? FirstHasRow;
+
+        // As ADO.NET counts it: -1 until a statement changes rows (a SELECT changes none).
+        public int RecordsAffected = -1;
+    }
+
+    private async Task ReadAsync(DbCommand command, ReadState state, CancellationToken cancellationToken)
+    {
         await using (command.ConfigureAwait(false))
         {
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                bool? first = null;
                 do
                 {
                     var numbers = _numbering is not null && reader.FieldCount > 0 && reader.GetName(0) == AppendedSeqColumn;
@@ -101,30 +137,68 @@ internal sealed class SqlBatch
                         }
                     }
 
-                    if (first is null && reader.FieldCount > 0)
+                    if (state.FirstHasRow is null && reader.FieldCount > 0)
                     {
-                        first = hasRow;
+                        state.FirstHasRow = hasRow;
                     }
                 }
                 while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
-                return (first ?? false, reader.RecordsAffected);
+
+                // Read once the reader is done: it counts the changes of every statement it ran.
+                if (reader.RecordsAffected >= 0)
+                {
+                    state.RecordsAffected = Math.Max(state.RecordsAffected, 0) + reader.RecordsAffected;
+                }
             }
         }
     }
 
-    private DbCommand Create(PdsDbContext context)
+    /// <summary>A command for <paramref name="sql"/> with the parameters numbered in <paramref name="numbers"/>.</summary>
+    private DbCommand Create(PdsDbContext context, string sql, List<int> numbers)
     {
-        if (context.Database.CurrentTransaction is null)
+        var command = Create(context, sql);
+        foreach (var i in numbers)
         {
-            throw new InvalidOperationException("SQL batches run inside the open write transaction.");
-        }
-
-        var command = ContextCommand.Create(context, _sql.ToString());
-        for (var i = 0; i < _values.Count; i++)
-        {
-            ContextCommand.AddParameter(command, "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), _values[i]);
+            // A number beyond this batch's parameters is not one of its placeholders.
+            if (i < _values.Count)
+            {
+                ContextCommand.AddParameter(command, Name(i), _values[i]);
+            }
         }
 
         return command;
+    }
+
+    private static DbCommand Create(PdsDbContext context, string sql) =>
+        context.Database.CurrentTransaction is null
+            ? throw new InvalidOperationException("SQL batches run inside the open write transaction.")
+            : ContextCommand.Create(context, sql);
+
+    private static string Name(int i) => "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The numbers of the parameters (<c>@p</c> and digits, as <see cref="Param"/> names them) a
+    /// statement names, each once, in the order it first names them.
+    /// </summary>
+    internal static List<int> ParametersNamedIn(string statement)
+    {
+        var numbers = new List<int>();
+        for (var at = statement.IndexOf("@p", StringComparison.Ordinal); at >= 0; at = statement.IndexOf("@p", at, StringComparison.Ordinal))
+        {
+            at += 2;
+            var number = 0;
+            var digits = 0;
+            for (; at < statement.Length && char.IsAsciiDigit(statement[at]); at++, digits++)
+            {
+                number = (number * 10) + (statement[at] - '0');
+            }
+
+            if (digits > 0 && !numbers.Contains(number))
+            {
+                numbers.Add(number);
+            }
+        }
+
+        return numbers;
     }
 }
