@@ -133,19 +133,20 @@ public static class ProcStats
 
     /// <summary>
     /// The resident set of <paramref name="pid"/> by kind, in MiB, from /proc/pid/smaps: pages of
-    /// mapped files (the runtime, assemblies, native libraries), of .NET's JIT-compiled code (the
-    /// runtime maps it from a <c>memfd:doublemapper</c> file so code is never writable and
-    /// executable at once), and anonymous memory (heaps, stacks; also JIT code in processes that
-    /// keep it there, such as Node).
+    /// mapped files (the runtime, assemblies, native libraries); the .NET runtime's own memory,
+    /// which it maps from a <c>memfd:doublemapper</c> file (so that code is never writable and
+    /// executable at once), split into its executable pages (JIT-compiled code, stubs) and its
+    /// writable ones (the loader heaps: type and method data, precode data); and anonymous memory
+    /// (heaps, stacks; also compiled code in processes that keep it there, such as Node).
     /// </summary>
-    public static (double Files, double JitCode, double Anonymous) ResidentByKindMiB(int pid)
+    public static (double Files, double RuntimeCode, double RuntimeData, double Anonymous) ResidentByKindMiB(int pid)
     {
         if (pid <= 0)
         {
-            return (double.NaN, double.NaN, double.NaN);
+            return (double.NaN, double.NaN, double.NaN, double.NaN);
         }
 
-        long files = 0, jit = 0, anonymous = 0;
+        long files = 0, code = 0, data = 0, anonymous = 0;
         var kind = 0;
         try
         {
@@ -157,7 +158,8 @@ public static class ProcStats
                     switch (kind)
                     {
                         case 1: files += kb; break;
-                        case 2: jit += kb; break;
+                        case 2: code += kb; break;
+                        case 3: data += kb; break;
                         default: anonymous += kb; break;
                     }
                 }
@@ -165,16 +167,17 @@ public static class ProcStats
                 {
                     var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
                     var path = fields.Length > 5 ? fields[5].Trim() : "";
-                    kind = path.Contains("doublemapper", StringComparison.Ordinal) ? 2 : path.StartsWith('/') ? 1 : 0;
+                    kind = path.Contains("doublemapper", StringComparison.Ordinal) ? (fields[1].Contains('x', StringComparison.Ordinal) ? 2 : 3)
+                        : path.StartsWith('/') ? 1 : 0;
                 }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (double.NaN, double.NaN, double.NaN);
+            return (double.NaN, double.NaN, double.NaN, double.NaN);
         }
 
-        return (files / 1024.0, jit / 1024.0, anonymous / 1024.0);
+        return (files / 1024.0, code / 1024.0, data / 1024.0, anonymous / 1024.0);
 
         // A mapping's first line starts with its address range ("55d0c0a00000-55d0c0a21000 r--p
         // 00000000 fd:01 1234 /usr/bin/x"); the attribute lines ("Rss:", "VmFlags:") with a name.

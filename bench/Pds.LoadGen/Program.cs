@@ -92,7 +92,7 @@ namespace Pds.LoadGen
         public double IdleRssMiB { get; set; }
 
         /// <summary>The resident set by kind at the end of the run (see <see cref="ProcStats.ResidentByKindMiB"/>).</summary>
-        public (double Files, double JitCode, double Anonymous) EndRssByKindMiB { get; set; } = (double.NaN, double.NaN, double.NaN);
+        public (double Files, double RuntimeCode, double RuntimeData, double Anonymous) EndRssByKindMiB { get; set; } = (double.NaN, double.NaN, double.NaN, double.NaN);
 
         /// <summary>The highest resident set seen so far: VmHWM is reset before every round (so each
         /// round has its own peak), and this keeps the peak over the whole run.</summary>
@@ -542,19 +542,22 @@ namespace Pds.LoadGen
         {
             sb.AppendLine();
             sb.AppendLine("Resident memory by kind at the end of the run (MiB, from /proc/pid/smaps): files = the runtime,");
-            sb.AppendLine("assemblies and native libraries mapped from disk; JIT code = .NET's compiled code (its");
-            sb.AppendLine("memfd:doublemapper mapping; Node keeps its code in anonymous memory); anonymous = heaps, stacks.");
+            sb.AppendLine("assemblies and native libraries mapped from disk; .NET's runtime maps its own memory from a");
+            sb.AppendLine("memfd:doublemapper file: runtime code = its executable pages (JIT-compiled code, stubs), runtime");
+            sb.AppendLine("data = its writable ones (the loader heaps: type and method data); anonymous = heaps, stacks (and");
+            sb.AppendLine("all of Node's code and type data).");
             sb.AppendLine();
-            sb.AppendLine("| server | files | JIT code | anonymous | total |");
-            sb.AppendLine("| --- | ---: | ---: | ---: | ---: |");
+            sb.AppendLine("| server | files | runtime code | runtime data | anonymous | total |");
+            sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
             foreach (var st in states)
             {
-                var (files, jit, anonymous) = st.EndRssByKindMiB;
+                var (files, code, data, anonymous) = st.EndRssByKindMiB;
                 sb.Append("| ").Append(st.Target.Name)
                     .Append(" | ").Append(Fmt(files))
-                    .Append(" | ").Append(Fmt(jit))
+                    .Append(" | ").Append(Fmt(code))
+                    .Append(" | ").Append(Fmt(data))
                     .Append(" | ").Append(Fmt(anonymous))
-                    .Append(" | ").Append(Fmt(files + jit + anonymous)).AppendLine(" |");
+                    .Append(" | ").Append(Fmt(files + code + data + anonymous)).AppendLine(" |");
             }
         }
 
