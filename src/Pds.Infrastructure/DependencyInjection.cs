@@ -56,6 +56,9 @@ public static class DependencyInjection
         services.AddSingleton(sp => sp.GetRequiredService<DatabaseOptions>() is { Provider: DatabaseProvider.Sqlite } database
             ? new SqliteReadConnections(database.ConnectionString, SqliteReadConnections.DefaultKeep)
             : SqliteReadConnections.Disabled());
+        services.AddSingleton(sp => sp.GetRequiredService<DatabaseOptions>() is { Provider: DatabaseProvider.Sqlite } database
+            ? new SqliteWriteConnection(database.ConnectionString)
+            : SqliteWriteConnection.Disabled());
         services.AddScoped<PdsDatabase>();
         services.AddScoped<IUnitOfWork>(sp => sp.GetRequiredService<PdsDatabase>());
         services.AddScoped<ISequencer, EfSequencer>();

@@ -135,6 +135,10 @@ public static class DatabaseSetup
             : new PostgresPdsDbContext(PostgresOptions(options.ConnectionString));
     }
 
+    /// <summary>The settings every SQLite connection of the server's gets when it opens (see <see cref="SqlitePragmas"/>).</summary>
+    internal const string SqliteConnectionPragmas =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+
     /// <summary>
     /// Per-connection settings: WAL so readers never block the writer, NORMAL sync (durable at
     /// checkpoints, safe in WAL), a busy timeout for locks held by other processes, and foreign keys.
@@ -146,8 +150,7 @@ public static class DatabaseSetup
     {
         public static readonly SqlitePragmas Instance = new();
 
-        private const string Sql =
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        private const string Sql = SqliteConnectionPragmas;
 
         private static readonly ConditionalWeakTable<object, object> Configured = new();
 

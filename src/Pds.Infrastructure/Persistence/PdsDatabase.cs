@@ -18,7 +18,7 @@ public sealed class PdsDatabase : IUnitOfWork
 
     private readonly Firehose.SequencerSignal? _signal;
 
-    public PdsDatabase(PdsDbContext context, WriteGate gate, DatabaseOptions options, Firehose.SequencerSignal? signal = null, SqliteReadConnections? sqliteReads = null)
+    public PdsDatabase(PdsDbContext context, WriteGate gate, DatabaseOptions options, Firehose.SequencerSignal? signal = null, SqliteReadConnections? sqliteReads = null, SqliteWriteConnection? sqliteWrite = null)
     {
         _signal = signal;
         ArgumentNullException.ThrowIfNull(options);
@@ -26,6 +26,7 @@ public sealed class PdsDatabase : IUnitOfWork
         _gate = gate;
         Options = options;
         SqliteReads = options.Provider == DatabaseProvider.Sqlite && sqliteReads is { Enabled: true } ? sqliteReads : null;
+        SqliteWrite = options.Provider == DatabaseProvider.Sqlite && sqliteWrite is { Enabled: true } ? sqliteWrite : null;
     }
 
     internal DatabaseOptions Options { get; }
@@ -33,8 +34,11 @@ public sealed class PdsDatabase : IUnitOfWork
     /// <summary>The kept SQLite connections for hot reads outside a transaction (SQLite only, if given).</summary>
     internal SqliteReadConnections? SqliteReads { get; }
 
+    /// <summary>The kept SQLite connection for write transactions (SQLite only, if given).</summary>
+    internal SqliteWriteConnection? SqliteWrite { get; }
+
     /// <summary>A unit of work like this one on another context (of the same database).</summary>
-    internal PdsDatabase On(PdsDbContext context) => new(context, _gate, Options, _signal, SqliteReads);
+    internal PdsDatabase On(PdsDbContext context) => new(context, _gate, Options, _signal, SqliteReads, SqliteWrite);
 
     public PdsDbContext Context { get; }
 
@@ -157,75 +161,116 @@ public sealed class PdsDatabase : IUnitOfWork
 
         using (await _gate.EnterAsync(cancellationToken).ConfigureAwait(false))
         {
-            WriteGeneration++;
-            var transaction = await Context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            var restore = await UseKeptWriteConnectionAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
+                return await TransactAsync(work, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (restore is not null)
+            {
+                SqliteWrite!.AfterFailure(e);
+                throw;
+            }
+            finally
+            {
+                if (restore is not null)
+                {
+                    // Back on a connection of its own, from the same connection string.
+                    Context.Database.SetDbConnection(null, contextOwnsConnection: true);
+                    Context.Database.SetConnectionString(restore);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// On SQLite with a kept write connection (<see cref="SqliteWriteConnection"/>), when the
+    /// context's own connection is not open: moves the context onto the kept connection for this
+    /// transaction, and returns the connection string to go back to. Under the write gate.
+    /// </summary>
+    private async ValueTask<string?> UseKeptWriteConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (SqliteWrite is not { } write || Context.Database.GetDbConnection().State != System.Data.ConnectionState.Closed)
+        {
+            return null;
+        }
+
+        var restore = Context.Database.GetConnectionString()!;
+        var kept = await write.OpenAsync(cancellationToken).ConfigureAwait(false);
+        Context.Database.SetDbConnection(kept, contextOwnsConnection: false);
+        return restore;
+    }
+
+    private async Task<T> TransactAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        WriteGeneration++;
+        var transaction = await Context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            try
+            {
+                var result = await work(cancellationToken).ConfigureAwait(false);
+                if (_atCommitLeads && _atCommit is { IsEmpty: false } && Context.ChangeTracker.HasChanges())
+                {
+                    // A pending lock runs before the tracked changes, as the first statement.
+                    await FlushAtCommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                var announcing = _signal is not null && _events is { Count: > 0 };
+                if (announcing)
+                {
+                    _signal!.Committing();
+                }
+
                 try
                 {
-                    var result = await work(cancellationToken).ConfigureAwait(false);
-                    if (_atCommitLeads && _atCommit is { IsEmpty: false } && Context.ChangeTracker.HasChanges())
+                    if (_atCommit is { IsEmpty: false } last)
                     {
-                        // A pending lock runs before the tracked changes, as the first statement.
-                        await FlushAtCommitAsync(cancellationToken).ConfigureAwait(false);
+                        // The waiting statements and COMMIT in one round trip. If any statement
+                        // fails, PostgreSQL skips the rest, COMMIT included, and the transaction is
+                        // rolled back when disposed; once COMMIT has run, disposing sends nothing.
+                        await last.Add("COMMIT").ExecuteNonQueryAsync(Context, cancellationToken).ConfigureAwait(false);
                     }
-
-                    await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                    var announcing = _signal is not null && _events is { Count: > 0 };
-                    if (announcing)
+                    else
                     {
-                        _signal!.Committing();
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     }
-
-                    try
-                    {
-                        if (_atCommit is { IsEmpty: false } last)
-                        {
-                            // The waiting statements and COMMIT in one round trip. If any statement
-                            // fails, PostgreSQL skips the rest, COMMIT included, and the transaction is
-                            // rolled back when disposed; once COMMIT has run, disposing sends nothing.
-                            await last.Add("COMMIT").ExecuteNonQueryAsync(Context, cancellationToken).ConfigureAwait(false);
-                        }
-                        else
-                        {
-                            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-                    catch
-                    {
-                        if (announcing)
-                        {
-                            // Whether the commit happened is not known here: the log says.
-                            _signal!.CommitEnded(readLog: true);
-                        }
-
-                        throw;
-                    }
-
-                    if (announcing)
-                    {
-                        AnnounceCommittedEvents();
-                    }
-
-                    return result;
                 }
-                finally
+                catch
                 {
-                    // Whatever happened, nothing tracked in a failed or finished transaction may leak
-                    // into the next unit of work on this context.
-                    Context.ChangeTracker.Clear();
-                    _events = null;
-                    _eventNumbers = null;
-                    _atCommit = null;
-                    _atCommitLeads = false;
-                    WriteGeneration++;
-                    if (_afterTransaction is { } after)
+                    if (announcing)
                     {
-                        _afterTransaction = null;
-                        foreach (var action in after)
-                        {
-                            action();
-                        }
+                        // Whether the commit happened is not known here: the log says.
+                        _signal!.CommitEnded(readLog: true);
+                    }
+
+                    throw;
+                }
+
+                if (announcing)
+                {
+                    AnnounceCommittedEvents();
+                }
+
+                return result;
+            }
+            finally
+            {
+                // Whatever happened, nothing tracked in a failed or finished transaction may leak
+                // into the next unit of work on this context.
+                Context.ChangeTracker.Clear();
+                _events = null;
+                _eventNumbers = null;
+                _atCommit = null;
+                _atCommitLeads = false;
+                WriteGeneration++;
+                if (_afterTransaction is { } after)
+                {
+                    _afterTransaction = null;
+                    foreach (var action in after)
+                    {
+                        action();
                     }
                 }
             }

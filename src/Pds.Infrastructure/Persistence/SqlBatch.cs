@@ -1,7 +1,9 @@
 using System.Data.Common;
 using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Pds.Infrastructure.Persistence;
 
@@ -22,7 +24,7 @@ internal sealed class SqlBatch
     /// <summary>Adds a parameter and returns its placeholder.</summary>
     public string Param(object value)
     {
-        var name = "@p" + _values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var name = ParameterName(_values.Count);
         _values.Add(value);
         return name;
     }
@@ -84,12 +86,60 @@ internal sealed class SqlBatch
     private async Task<(bool FirstHasRow, int RecordsAffected)> ReadAllAsync(PdsDbContext context, CancellationToken cancellationToken)
     {
         var state = new ReadState();
-        foreach (var (sql, parameters) in Commands(PerStatement(context)))
+        var connection = context.Database.GetDbConnection();
+        foreach (var (sql, parameters) in Commands(connection is SqliteConnection))
         {
-            await ReadAsync(Create(context, sql, parameters), state, cancellationToken).ConfigureAwait(false);
+            if (connection is SqliteWriteConnection.Kept kept)
+            {
+                await ReadKeptAsync(context, kept, sql, parameters, state, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var command = Create(context, sql, parameters);
+                await using (command.ConfigureAwait(false))
+                {
+                    await ReadAsync(command, state, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
         return (state.FirstHasRow ?? false, state.RecordsAffected);
+    }
+
+    // A statement on the kept write connection: prepared once, only bound and stepped here.
+    private async Task ReadKeptAsync(PdsDbContext context, SqliteWriteConnection.Kept kept, string sql, List<int> parameters, ReadState state, CancellationToken cancellationToken)
+    {
+        if (context.Database.CurrentTransaction is not { } transaction)
+        {
+            throw new InvalidOperationException("SQL batches run inside the open write transaction.");
+        }
+
+        var (command, isKept) = kept.Command(sql, parameters.Count);
+        try
+        {
+            command.Transaction = (SqliteTransaction)transaction.GetDbTransaction();
+            for (var i = 0; i < parameters.Count; i++)
+            {
+                command.Parameters[i].Value = _values[parameters[i]];
+            }
+
+            await ReadAsync(command, state, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (isKept)
+            {
+                // The kept command holds no request's values until its next run.
+                for (var i = 0; i < parameters.Count; i++)
+                {
+                    command.Parameters[i].Value = DBNull.Value;
+                }
+            }
+            else
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     // PostgreSQL: every statement in one command. SQLite: a command per statement. Microsoft.Data.Sqlite
@@ -100,13 +150,14 @@ internal sealed class SqlBatch
     private static bool PerStatement(PdsDbContext context) => context.Database.GetDbConnection() is SqliteConnection;
 
     /// <summary>
-    /// The commands this batch runs, each with the numbers of its parameters: every statement in
-    /// one command, or (<paramref name="perStatement"/>) a command per statement with the
-    /// parameters it names.
+    /// The commands this batch runs, each with the batch's numbers of its parameters in the order
+    /// the command names them: every statement in one command, or (<paramref name="perStatement"/>)
+    /// a command per statement, its parameters renamed <c>@p0</c>, <c>@p1</c>... so that a
+    /// statement has the same text in every batch (see <see cref="Localize"/>).
     /// </summary>
     internal List<(string Sql, List<int> Parameters)> Commands(bool perStatement) =>
         perStatement
-            ? _statements.ConvertAll(s => (s, ParametersNamedIn(s)))
+            ? _statements.ConvertAll(Localize)
             : [(string.Join(";\n", _statements), Enumerable.Range(0, _values.Count).ToList())];
 
     private sealed class ReadState
@@ -119,51 +170,47 @@ internal sealed class SqlBatch
 
     private async Task ReadAsync(DbCommand command, ReadState state, CancellationToken cancellationToken)
     {
-        await using (command.ConfigureAwait(false))
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            do
             {
-                do
+                var numbers = _numbering is not null && reader.FieldCount > 0 && reader.GetName(0) == AppendedSeqColumn;
+                var hasRow = false;
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var numbers = _numbering is not null && reader.FieldCount > 0 && reader.GetName(0) == AppendedSeqColumn;
-                    var hasRow = false;
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    hasRow = true;
+                    if (numbers)
                     {
-                        hasRow = true;
-                        if (numbers)
-                        {
-                            _numbering!.EventNumbered(reader.GetInt64(0));
-                        }
-                    }
-
-                    if (state.FirstHasRow is null && reader.FieldCount > 0)
-                    {
-                        state.FirstHasRow = hasRow;
+                        _numbering!.EventNumbered(reader.GetInt64(0));
                     }
                 }
-                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
 
-                // Read once the reader is done: it counts the changes of every statement it ran.
-                if (reader.RecordsAffected >= 0)
+                if (state.FirstHasRow is null && reader.FieldCount > 0)
                 {
-                    state.RecordsAffected = Math.Max(state.RecordsAffected, 0) + reader.RecordsAffected;
+                    state.FirstHasRow = hasRow;
                 }
+            }
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+
+            // Read once the reader is done: it counts the changes of every statement it ran.
+            if (reader.RecordsAffected >= 0)
+            {
+                state.RecordsAffected = Math.Max(state.RecordsAffected, 0) + reader.RecordsAffected;
             }
         }
     }
 
-    /// <summary>A command for <paramref name="sql"/> with the parameters numbered in <paramref name="numbers"/>.</summary>
+    /// <summary>
+    /// A command for <paramref name="sql"/> whose <c>@p</c><em>i</em> is the batch's parameter
+    /// <c>numbers[i]</c> (as <see cref="Commands"/> gives them).
+    /// </summary>
     private DbCommand Create(PdsDbContext context, string sql, List<int> numbers)
     {
         var command = Create(context, sql);
-        foreach (var i in numbers)
+        for (var i = 0; i < numbers.Count; i++)
         {
-            // A number beyond this batch's parameters is not one of its placeholders.
-            if (i < _values.Count)
-            {
-                ContextCommand.AddParameter(command, Name(i), _values[i]);
-            }
+            ContextCommand.AddParameter(command, ParameterName(i), _values[numbers[i]]);
         }
 
         return command;
@@ -174,31 +221,51 @@ internal sealed class SqlBatch
             ? throw new InvalidOperationException("SQL batches run inside the open write transaction.")
             : ContextCommand.Create(context, sql);
 
-    private static string Name(int i) => "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The name of the <paramref name="i"/>th parameter: <c>@p</c> and the number.</summary>
+    internal static string ParameterName(int i) => "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The numbers of the parameters (<c>@p</c> and digits, as <see cref="Param"/> names them) a
-    /// statement names, each once, in the order it first names them.
+    /// A statement with its parameters (<c>@p</c> and digits, as <see cref="Param"/> names them)
+    /// renamed <c>@p0</c>, <c>@p1</c>... in the order it first names them, and the batch's numbers
+    /// of those parameters in that order.
     /// </summary>
-    internal static List<int> ParametersNamedIn(string statement)
+    internal static (string Sql, List<int> Parameters) Localize(string statement)
     {
         var numbers = new List<int>();
-        for (var at = statement.IndexOf("@p", StringComparison.Ordinal); at >= 0; at = statement.IndexOf("@p", at, StringComparison.Ordinal))
+        var at = statement.IndexOf("@p", StringComparison.Ordinal);
+        if (at < 0)
         {
+            return (statement, numbers);
+        }
+
+        var sql = new StringBuilder(statement.Length);
+        var copied = 0;
+        for (; at >= 0; at = statement.IndexOf("@p", at, StringComparison.Ordinal))
+        {
+            var start = at;
             at += 2;
             var number = 0;
-            var digits = 0;
-            for (; at < statement.Length && char.IsAsciiDigit(statement[at]); at++, digits++)
+            for (; at < statement.Length && char.IsAsciiDigit(statement[at]); at++)
             {
                 number = (number * 10) + (statement[at] - '0');
             }
 
-            if (digits > 0 && !numbers.Contains(number))
+            if (at == start + 2)
             {
+                continue; // "@p" without a number: not a placeholder
+            }
+
+            var local = numbers.IndexOf(number);
+            if (local < 0)
+            {
+                local = numbers.Count;
                 numbers.Add(number);
             }
+
+            sql.Append(statement, copied, start - copied).Append("@p").Append(local);
+            copied = at;
         }
 
-        return numbers;
+        return (sql.Append(statement, copied, statement.Length - copied).ToString(), numbers);
     }
 }

@@ -18,12 +18,16 @@ public sealed class SqlBatchTests : IAsyncLifetime
     public Task DisposeAsync() => _db.DisposeAsync();
 
     [Theory]
-    [InlineData("SELECT 1", new int[0])]
-    [InlineData("UPDATE t SET a = @p3, b = @p10 WHERE c = @p3 AND d = @p1", new[] { 3, 10, 1 })]
-    [InlineData("SELECT @p12", new[] { 12 })]
-    [InlineData("SELECT 'user@pds' || @p0", new[] { 0 })]
-    public void ParametersNamedIn_EachPlaceholderOnce_InOrder(string statement, int[] expected) =>
-        Assert.Equal(expected, SqlBatch.ParametersNamedIn(statement));
+    [InlineData("SELECT 1", "SELECT 1", new int[0])]
+    [InlineData("UPDATE t SET a = @p3, b = @p10 WHERE c = @p3 AND d = @p1", "UPDATE t SET a = @p0, b = @p1 WHERE c = @p0 AND d = @p2", new[] { 3, 10, 1 })]
+    [InlineData("SELECT @p12", "SELECT @p0", new[] { 12 })]
+    [InlineData("SELECT 'user@pds' || @p7", "SELECT 'user@pds' || @p0", new[] { 7 })]
+    public void Localize_RenamesEachPlaceholderInOrder_SaysWhichParameterItIs(string statement, string expectedSql, int[] expectedNumbers)
+    {
+        var (sql, numbers) = SqlBatch.Localize(statement);
+        Assert.Equal(expectedSql, sql);
+        Assert.Equal(expectedNumbers, numbers);
+    }
 
     [Fact]
     public void Commands_PerStatement_EachWithTheParametersItNames_SharedOnesIncluded()
@@ -34,11 +38,15 @@ public sealed class SqlBatchTests : IAsyncLifetime
         batch.Add($"INSERT INTO x VALUES ({shared}, {batch.Param(1)}, {batch.Param(2)})");
         batch.Add($"UPDATE x SET b = {batch.Param(3)} WHERE a = {shared}");
 
+        // Each statement names its own parameters from @p0 on, so its text is the same whichever
+        // place it has in a batch (the kept write connection prepares each text once).
         var each = batch.Commands(perStatement: true);
         Assert.Equal(3, each.Count);
         Assert.Equal("DELETE FROM x WHERE a = @p0", each[0].Sql);
         Assert.Equal([0], each[0].Parameters);
+        Assert.Equal("INSERT INTO x VALUES (@p0, @p1, @p2)", each[1].Sql);
         Assert.Equal([0, 1, 2], each[1].Parameters);
+        Assert.Equal("UPDATE x SET b = @p0 WHERE a = @p1", each[2].Sql);
         Assert.Equal([3, 0], each[2].Parameters);
 
         var one = Assert.Single(batch.Commands(perStatement: false));
