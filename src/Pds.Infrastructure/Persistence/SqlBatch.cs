@@ -11,7 +11,8 @@ namespace Pds.Infrastructure.Persistence;
 /// Several SQL statements run inside the context's open transaction: on PostgreSQL one command,
 /// one round trip (Npgsql sends the statements as one batch, and each distinct statement text is
 /// prepared once per connection); on SQLite, which runs in this process, a command per statement
-/// with only the parameters that statement names. Statements use portable SQL only (quoted
+/// with only the parameters that statement names, prepared once on the kept write connection
+/// (<see cref="SqliteWriteConnection"/>, ADR 0019). Statements use portable SQL only (quoted
 /// snake_case names, <c>ON CONFLICT</c>, <c>RETURNING</c>).
 /// </summary>
 internal sealed class SqlBatch
@@ -63,7 +64,7 @@ internal sealed class SqlBatch
             return 0;
         }
 
-        if (_numbering is not null || PerStatement(context))
+        if (_numbering is not null || PerStatement(context.Database.GetDbConnection()))
         {
             return (await ReadAllAsync(context, cancellationToken).ConfigureAwait(false)).RecordsAffected;
         }
@@ -87,7 +88,7 @@ internal sealed class SqlBatch
     {
         var state = new ReadState();
         var connection = context.Database.GetDbConnection();
-        foreach (var (sql, parameters) in Commands(connection is SqliteConnection))
+        foreach (var (sql, parameters) in Commands(PerStatement(connection)))
         {
             if (connection is SqliteWriteConnection.Kept kept)
             {
@@ -147,7 +148,7 @@ internal sealed class SqlBatch
     // by name in every statement: one command for a commit's statements (dozens for a batch of
     // writes) made hundreds to thousands of look-ups (docs/PERFORMANCE.md). A command per statement
     // binds what it names.
-    private static bool PerStatement(PdsDbContext context) => context.Database.GetDbConnection() is SqliteConnection;
+    private static bool PerStatement(DbConnection connection) => connection is SqliteConnection;
 
     /// <summary>
     /// The commands this batch runs, each with the batch's numbers of its parameters in the order
