@@ -135,6 +135,22 @@ public static class DatabaseSetup
             : new PostgresPdsDbContext(PostgresOptions(options.ConnectionString));
     }
 
+    /// <summary>
+    /// The connection string of a SQLite connection the server keeps open itself (ADR 0018, 0019):
+    /// outside Microsoft.Data.Sqlite's pool, which would finalize its statements; read-write
+    /// without creating the file (the server's migrations create it); the server's busy timeout.
+    /// Not for an in-memory database (<c>Kept</c> false), which is private to its connection.
+    /// </summary>
+    internal static (string ConnectionString, bool Kept) KeptSqliteConnectionString(string connectionString)
+    {
+        var csb = new SqliteConnectionStringBuilder(connectionString);
+        var kept = csb.Mode != SqliteOpenMode.Memory && csb.DataSource is { Length: > 0 } source && source != ":memory:";
+        csb.Pooling = false;
+        csb.Mode = SqliteOpenMode.ReadWrite;
+        csb.DefaultTimeout = SqliteBusyTimeoutMs / 1000;
+        return (csb.ConnectionString, kept);
+    }
+
     /// <summary>The settings every SQLite connection of the server's gets when it opens (see <see cref="SqlitePragmas"/>).</summary>
     internal const string SqliteConnectionPragmas =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";

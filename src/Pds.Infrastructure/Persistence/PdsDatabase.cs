@@ -10,7 +10,9 @@ namespace Pds.Infrastructure.Persistence;
 /// <summary>
 /// Write transactions over the request's <see cref="PdsDbContext"/>. Every write goes through
 /// <see cref="WriteAsync{T}"/>: it takes the process write gate (SQLite), opens a transaction, runs
-/// the work, saves the tracked changes and commits. Nested calls join the open transaction.
+/// the work, saves the tracked changes and commits. On SQLite the transaction runs on the kept
+/// write connection (<see cref="SqliteWriteConnection"/>, ADR 0019). Nested calls join the open
+/// transaction.
 /// </summary>
 public sealed class PdsDatabase : IUnitOfWork
 {

@@ -30,16 +30,10 @@ public sealed class SqliteReadConnections : IDisposable
     public SqliteReadConnections(string connectionString, int keep)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(keep);
-        var csb = new SqliteConnectionStringBuilder(connectionString);
 
-        // An in-memory database is private to its connection: another would find it empty.
-        Enabled = csb.Mode != SqliteOpenMode.Memory && csb.DataSource is { Length: > 0 } source && source != ":memory:";
-        csb.Pooling = false; // these connections are the pool: Microsoft.Data.Sqlite's would finalize their statements
-        // Read-write without creating the file (the server's migrations create it); query_only
-        // (Rent) keeps these connections from writing.
-        csb.Mode = SqliteOpenMode.ReadWrite;
-        csb.DefaultTimeout = DatabaseSetup.SqliteBusyTimeoutMs / 1000;
-        _connectionString = csb.ConnectionString;
+        // These connections are the pool; query_only (Rent) keeps them from writing.
+        (_connectionString, var enabled) = DatabaseSetup.KeptSqliteConnectionString(connectionString);
+        Enabled = enabled;
         _keep = keep;
     }
 

@@ -24,14 +24,8 @@ public sealed class SqliteWriteConnection : IDisposable
 
     public SqliteWriteConnection(string connectionString)
     {
-        var csb = new SqliteConnectionStringBuilder(connectionString);
-
-        // An in-memory database is private to its connection: another would find it empty.
-        Enabled = csb.Mode != SqliteOpenMode.Memory && csb.DataSource is { Length: > 0 } source && source != ":memory:";
-        csb.Pooling = false; // kept open by this class; Microsoft.Data.Sqlite's pool would not keep its statements
-        csb.Mode = SqliteOpenMode.ReadWrite; // the server's migrations create the file
-        csb.DefaultTimeout = DatabaseSetup.SqliteBusyTimeoutMs / 1000;
-        _connectionString = csb.ConnectionString;
+        (_connectionString, var enabled) = DatabaseSetup.KeptSqliteConnectionString(connectionString);
+        Enabled = enabled;
     }
 
     private SqliteWriteConnection()
