@@ -149,7 +149,17 @@ public sealed class SqliteWriteConnection : IDisposable
                 return (command, false);
             }
 
-            command.Prepare();
+            try
+            {
+                command.Prepare();
+            }
+            catch
+            {
+                // As SqliteReadConnections does: a statement that fails to prepare is not kept.
+                command.Dispose();
+                throw;
+            }
+
             Prepared++;
             _commands.Add(sql, command);
             return (command, true);
