@@ -28,13 +28,15 @@ public static class DatabaseSetup
         }
 
         builder.UseSqlite(csb.ConnectionString, o => o.MigrationsHistoryTable("ef_migrations_history"))
-            .AddInterceptors(SqlitePragmas.Instance);
+            .AddInterceptors(SqlitePragmas.Instance)
+            .ReplaceService<Microsoft.EntityFrameworkCore.Migrations.IMigrationsAssembly, MigrationsFromMetadata>();
     }
 
     public static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.UseNpgsql(WithConnectionDefaults(connectionString), o => o.MigrationsHistoryTable("ef_migrations_history"));
+        builder.UseNpgsql(WithConnectionDefaults(connectionString), o => o.MigrationsHistoryTable("ef_migrations_history"))
+            .ReplaceService<Microsoft.EntityFrameworkCore.Migrations.IMigrationsAssembly, MigrationsFromMetadata>();
     }
 
     /// <summary>
