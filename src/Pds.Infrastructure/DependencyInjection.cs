@@ -77,10 +77,7 @@ public static class DependencyInjection
         services.AddScoped<Pds.Application.OAuth.IOAuthStore, OAuth.EfOAuthStore>();
         services.AddSingleton<OAuth.MemoryReplayStore>();
         services.AddSingleton<Pds.Application.OAuth.IReplayStore>(sp => sp.GetRequiredService<PdsOptions>().Limits.RedisScratchAddress is { Length: > 0 }
-            ? new OAuth.RedisReplayStore(
-                sp.GetRequiredService<RateLimits.RedisConnection>().Multiplexer,
-                sp.GetRequiredService<OAuth.MemoryReplayStore>(),
-                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<OAuth.RedisReplayStore>>())
+            ? OptionalParts.RedisReplayStore(sp)
             : sp.GetRequiredService<OAuth.MemoryReplayStore>());
         services.AddSingleton<OAuth.SafeDocumentFetcher>();
         services.AddSingleton<Pds.Application.OAuth.IOAuthDocumentFetcher>(sp => sp.GetRequiredService<OAuth.SafeDocumentFetcher>());
@@ -90,13 +87,13 @@ public static class DependencyInjection
             Convert.FromHexString(sp.GetRequiredService<PdsOptions>().Secrets.RepoSigningKeyEncryptionKeyHex))));
         services.AddSingleton<IMailer>(sp => sp.GetRequiredService<PdsOptions>().Email.SmtpUrl is null
             ? ActivatorUtilities.CreateInstance<FileMailer>(sp)
-            : ActivatorUtilities.CreateInstance<SmtpMailer>(sp));
+            : OptionalParts.SmtpMailer(sp));
         services.AddSingleton<IBlobStore>(sp =>
         {
             var options = sp.GetRequiredService<PdsOptions>();
             return options.Blobstore.Kind == BlobstoreKind.Disk
                 ? new DiskBlobStore(options.Blobstore)
-                : new S3BlobStore(options.Blobstore, Path.Combine(options.Service.DataDirectory, "tmp", "s3"));
+                : OptionalParts.S3BlobStore(options);
         });
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<Pds.Application.Common.RateLimits.RateLimitOutcome>();
@@ -110,10 +107,7 @@ public static class DependencyInjection
                 return new Pds.Application.Common.RateLimits.MemoryRateLimiter(clock);
             }
 
-            return new RateLimits.RedisRateLimiter(
-                sp.GetRequiredService<RateLimits.RedisConnection>().Multiplexer,
-                clock,
-                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RateLimits.RedisRateLimiter>>());
+            return OptionalParts.RedisRateLimiter(sp, clock);
         });
         services.AddScoped<EmbeddedPlcDirectory>();
         services.AddIdentityResolution();

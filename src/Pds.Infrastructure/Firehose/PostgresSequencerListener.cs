@@ -21,6 +21,13 @@ public sealed partial class PostgresSequencerListener(DatabaseOptions database, 
             return;
         }
 
+        await ListenAsync(stoppingToken).ConfigureAwait(false);
+    }
+
+    // Apart from ExecuteAsync, so that a server on SQLite never compiles it and never loads Npgsql.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -30,7 +30,7 @@ public static class IdentityServiceCollectionExtensions
         services.AddSingleton<HandleCache>();
         services.AddSingleton<IdentityRefresher>();
         services.TryAddSingleton<ISharedIdentityCache>(sp => sp.GetRequiredService<PdsOptions>().Limits.RedisScratchAddress is { Length: > 0 }
-            ? new RedisIdentityCache(sp.GetRequiredService<Pds.Infrastructure.RateLimits.RedisConnection>().Multiplexer, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RedisIdentityCache>>())
+            ? OptionalParts.RedisIdentityCache(sp)
             : new NoSharedIdentityCache());
         services.AddScoped<IHandleResolver, CachingHandleResolver>();
         return services;

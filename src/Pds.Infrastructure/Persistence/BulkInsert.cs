@@ -42,15 +42,17 @@ internal sealed class BulkInsert
             throw new InvalidOperationException("Bulk inserts run inside the open write transaction.");
         }
 
-        return context.Database.GetDbConnection() is NpgsqlConnection npgsql
-            ? await CopyAsync(npgsql, rows, cancellationToken).ConfigureAwait(false)
+        // Npgsql's types are named only in CopyAsync, so that a server on SQLite never loads Npgsql.
+        return context is PostgresPdsDbContext
+            ? await CopyAsync(context.Database.GetDbConnection(), rows, cancellationToken).ConfigureAwait(false)
             : await InsertEachAsync(context, rows, cancellationToken).ConfigureAwait(false);
     }
 
     private string ColumnList => string.Join(", ", _columns.Select(c => "\"" + c.Name + "\""));
 
-    private async Task<long> CopyAsync(NpgsqlConnection connection, IAsyncEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    private async Task<long> CopyAsync(System.Data.Common.DbConnection database, IAsyncEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {
+        var connection = (NpgsqlConnection)database;
         // COPY runs in the connection's open transaction; a failure aborts it with the rest of the work.
         var writer = await connection.BeginBinaryImportAsync($"COPY \"{_table}\" ({ColumnList}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))

@@ -82,6 +82,21 @@ public sealed class PdsProcess : IAsyncDisposable
         return started;
     }
 
+    /// <summary>
+    /// The names of the files the server process has mapped (its assemblies and native libraries),
+    /// from <c>/proc/&lt;pid&gt;/maps</c> of the process that <c>timeout</c> started.
+    /// </summary>
+    public IReadOnlySet<string> MappedFileNames()
+    {
+        var children = File.ReadAllText($"/proc/{_process.Id}/task/{_process.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var server = Assert.Single(children);
+        return File.ReadLines($"/proc/{server}/maps")
+            .Select(line => line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length == 6 && fields[5].StartsWith('/'))
+            .Select(fields => Path.GetFileName(fields[5].Trim()))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>kill -9: no shutdown hooks, no flushing, nothing the server can do about it.</summary>
     public void KillHard()
     {

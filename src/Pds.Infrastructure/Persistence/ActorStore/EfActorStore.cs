@@ -97,13 +97,10 @@ public sealed class EfActorStore : IActorStore
         var owned = !_database.InTransaction;
         if (postgres && repeatable && owned && _roots.TryTake(did, out var expected))
         {
-            try
+            var (done, result) = await RunFromRememberedRootAsync(did, write, expected, cancellationToken).ConfigureAwait(false);
+            if (done)
             {
-                return await RunAsync(did, write, expected, remember: true, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PostgresException e) when (e.SqlState == MovedOnState)
-            {
-                // Rolled back; run again under the lock.
+                return result!;
             }
         }
         else if (postgres)
@@ -112,6 +109,22 @@ public sealed class EfActorStore : IActorStore
         }
 
         return await RunAsync(did, write, expected: null, remember: postgres && owned, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Apart from TransactCoreAsync, which every write runs, because its catch names an Npgsql type
+    // and a server on SQLite should never load Npgsql. Done is false when the repository had moved
+    // on and the run was rolled back.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private async Task<(bool Done, T? Result)> RunFromRememberedRootAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, RepoRootInfo expected, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (true, await RunAsync(did, write, expected, remember: true, cancellationToken).ConfigureAwait(false));
+        }
+        catch (PostgresException e) when (e.SqlState == MovedOnState)
+        {
+            return (false, default);
+        }
     }
 
     private async Task<T> RunAsync<T>(string did, Func<IActorStoreTransaction, CancellationToken, Task<T>> write, RepoRootInfo? expected, bool remember, CancellationToken cancellationToken)

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Pds.Api.Tests.Xrpc;
+using Pds.Application.Common.Configuration;
+using Pds.Domain.Auth;
+using Pds.Domain.Crypto;
+using Pds.Domain.Data;
+using Pds.Domain.Identity;
+using Pds.Domain.Repo;
+using Pds.Domain.Repo.Car;
+using Pds.Domain.Syntax;
+using Pds.TestKit;
+
+namespace Pds.Api.Tests.Processes;
+
+/// <summary>
+/// A server configured without Redis, S3 or SMTP never maps the libraries behind them (nor
+/// Npgsql on SQLite): each would stay resident for the life of the process for nothing.
+/// </summary>
+public sealed class OptionalLibraryTests : IAsyncLifetime
+{
+    private readonly TestDatabase _database = new();
+
+    public Task InitializeAsync() => _database.InitializeAsync();
+
+    public Task DisposeAsync() => _database.DisposeAsync();
+
+    [Fact]
+    public async Task ServerWithoutRedisS3OrSmtp_AfterWritesBlobsAndAnImport_NeverMapsTheirLibraries()
+    {
+        await using var server = await PdsProcess.StartAsync(_database.Settings);
+        var account = await server.Client.CreateAccountAsync();
+        var created = await server.Client.PostAsync(
+            "com.atproto.repo.createRecord",
+            new { repo = account.Did, collection = "app.bsky.feed.post", record = new Dictionary<string, object> { ["$type"] = "app.bsky.feed.post", ["text"] = "hello", ["createdAt"] = "2026-12-07T00:00:00Z" } },
+            account.AccessJwt);
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        using var upload = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.repo.uploadBlob") { Content = new ByteArrayContent([1, 2, 3, 4]) };
+        upload.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", account.AccessJwt);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.SendAsync(upload)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.PostAsync("com.atproto.server.requestEmailConfirmation", null, account.AccessJwt)).StatusCode);
+
+        await ImportRepositoryAsync(server.Client);
+
+        var mapped = server.MappedFileNames();
+
+        Assert.Contains("Pds.Infrastructure.dll", mapped);
+        Assert.DoesNotContain("StackExchange.Redis.dll", mapped);
+        Assert.DoesNotContain("MailKit.dll", mapped);
+        Assert.DoesNotContain(mapped, name => name.StartsWith("AWSSDK.", StringComparison.Ordinal));
+        if (_database.Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.DoesNotContain("Npgsql.dll", mapped);
+        }
+    }
+
+    // A migrating account: its identity "elsewhere" (this server's own PLC directory in dev mode),
+    // then createAccount with service auth and importRepo of a small repository.
+    private static async Task ImportRepositoryAsync(HttpClient client)
+    {
+        using var key = Secp256k1Keypair.Generate();
+        var handle = XrpcClient.NewHandle("migrant");
+        var genesis = PlcOperation.CreateAtprotoGenesis([key.DidKey()], key.DidKey(), handle, "https://old-pds.example.com").Sign(key);
+        var did = PlcDid.Derive(genesis);
+        (await client.PostAsync($"/plc/{did}", new StringContent(genesis.ToJson(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var creates = Enumerable.Range(0, 5).Select(i => RepoCreate.FromRecord(Nsid.Parse("app.bsky.feed.post"), RecordKey.Parse(TidClock.Shared.Next().ToString()), LexValue.Map(
+            ("$type", "app.bsky.feed.post"), ("text", $"old post {i}"), ("createdAt", "2026-01-01T00:00:00.000Z")))).ToList();
+        var data = await RepoWriter.CreateAsync(Did.Parse(did), key, creates, TidClock.Shared.Next());
+        var car = CarWriter.ToArray([data.Cid], data.NewBlocks);
+
+        var serviceDid = (await (await client.GetAsync("com.atproto.server.describeServer", null)).ReadOkJsonAsync()).GetProperty("did").GetString()!;
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.server.createAccount")
+        {
+            Content = JsonContent.Create(new { handle, did, email = $"{handle}@example.com", password = "pw-123456" }),
+            Headers = { Authorization = new("Bearer", ServiceAuthJwt.Create(key, did, serviceDid, "com.atproto.server.createAccount")) },
+        };
+        var access = (await (await client.SendAsync(create)).ReadOkJsonAsync()).GetProperty("accessJwt").GetString()!;
+        using var import = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.repo.importRepo") { Content = new ByteArrayContent(car) };
+        import.Content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.ipld.car");
+        import.Headers.Authorization = new AuthenticationHeaderValue("Bearer", access);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(import)).StatusCode);
+    }
+}
