@@ -107,10 +107,14 @@ public static class PdsConfigurationLoader
         };
     }
 
+    // A method of its own, so that a server with no sender address configured never loads MimeKit.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool IsMailbox(string address) => MimeKit.MailboxAddress.TryParse(address, out _);
+
     private static EmailOptions LoadEmail(Reader s)
     {
         var fromAddress = s.String(K.EmailFromAddress);
-        if (fromAddress is not null && !MimeKit.MailboxAddress.TryParse(fromAddress, out _))
+        if (fromAddress is not null && !IsMailbox(fromAddress))
         {
             throw new PdsConfigurationException(K.EmailFromAddress, "must be an email address, optionally with a name (\"PDS <noreply@example.com>\")");
         }

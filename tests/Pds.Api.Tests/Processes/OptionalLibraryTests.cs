@@ -50,6 +50,7 @@ public sealed class OptionalLibraryTests : IAsyncLifetime
         Assert.Contains("Pds.Infrastructure.dll", mapped);
         Assert.DoesNotContain("StackExchange.Redis.dll", mapped);
         Assert.DoesNotContain("MailKit.dll", mapped);
+        Assert.DoesNotContain("MimeKit.dll", mapped);
         Assert.DoesNotContain(mapped, name => name.StartsWith("AWSSDK.", StringComparison.Ordinal));
         if (_database.Provider == DatabaseProvider.Sqlite)
         {
