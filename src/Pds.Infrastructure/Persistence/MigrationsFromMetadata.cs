@@ -28,7 +28,8 @@ internal sealed class MigrationsFromMetadata : MigrationsAssembly
     private readonly Type _contextType;
     private readonly IDiagnosticsLogger<DbLoggerCategory.Migrations> _logger;
     private IReadOnlyDictionary<string, TypeInfo>? _migrations;
-    private (bool Found, TypeInfo? Type)? _snapshot;
+    private bool _snapshotFound;
+    private ModelSnapshot? _snapshot;
 
     public MigrationsFromMetadata(
         ICurrentDbContext currentContext,
@@ -44,19 +45,25 @@ internal sealed class MigrationsFromMetadata : MigrationsAssembly
     public override IReadOnlyDictionary<string, TypeInfo> Migrations =>
         _migrations ??= DirectSubclasses(Assembly, typeof(Migration)) is { } candidates ? Select(candidates) : base.Migrations;
 
+    // One instance, as EF Core keeps: a snapshot builds its model once, on first use.
     public override ModelSnapshot? ModelSnapshot
     {
         get
         {
-            _snapshot ??= DirectSubclasses(Assembly, typeof(ModelSnapshot)) is { } candidates
-                ? (true, candidates.FirstOrDefault(t => ContextOf(t) == _contextType))
-                : (false, null);
-            return _snapshot.Value switch
+            if (!_snapshotFound)
             {
-                (true, null) => null,
-                (true, { } type) => (ModelSnapshot)Activator.CreateInstance(type.AsType())!,
-                _ => base.ModelSnapshot,
-            };
+                if (DirectSubclasses(Assembly, typeof(ModelSnapshot)) is not { } candidates)
+                {
+                    return base.ModelSnapshot;
+                }
+
+                _snapshot = candidates.FirstOrDefault(t => ContextOf(t) == _contextType) is { } type
+                    ? (ModelSnapshot)Activator.CreateInstance(type.AsType())!
+                    : null;
+                _snapshotFound = true;
+            }
+
+            return _snapshot;
         }
     }
 
@@ -92,8 +99,9 @@ internal sealed class MigrationsFromMetadata : MigrationsAssembly
     }
 
     /// <summary>
-    /// The non-abstract, non-generic, non-nested classes of <paramref name="assembly"/> whose base class is
-    /// <paramref name="baseType"/>, loading no other type; null when its metadata is not available.
+    /// The non-abstract, non-generic, non-nested classes of <paramref name="assembly"/> whose base
+    /// class is <paramref name="baseType"/>, loading no other type; null when its metadata is not
+    /// available.
     /// </summary>
     internal static unsafe List<TypeInfo>? DirectSubclasses(Assembly assembly, Type baseType)
     {

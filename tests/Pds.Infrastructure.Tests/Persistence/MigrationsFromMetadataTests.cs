@@ -39,6 +39,8 @@ public sealed class MigrationsFromMetadataTests
 
         var expected = Assert.Single(AllTypes(), t => t.IsSubclassOf(typeof(ModelSnapshot)) && t.GetCustomAttribute<DbContextAttribute>()?.ContextType == context.GetType());
         Assert.IsType(expected, snapshot);
+        // Kept, as EF Core keeps it: a snapshot builds its model once.
+        Assert.Same(snapshot, context.GetService<IMigrationsAssembly>().ModelSnapshot);
     }
 
     [Fact]
