@@ -1,10 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
 using Pds.Api.Tests.Xrpc;
 using Pds.Application.Common.Configuration;
-using Pds.Domain.Auth;
 using Pds.Domain.Crypto;
 using Pds.Domain.Data;
 using Pds.Domain.Identity;
@@ -64,21 +61,14 @@ public sealed class OptionalLibraryTests : IAsyncLifetime
     {
         using var key = Secp256k1Keypair.Generate();
         var handle = XrpcClient.NewHandle("migrant");
-        var genesis = PlcOperation.CreateAtprotoGenesis([key.DidKey()], key.DidKey(), handle, "https://old-pds.example.com").Sign(key);
-        var did = PlcDid.Derive(genesis);
-        (await client.PostAsync($"/plc/{did}", new StringContent(genesis.ToJson(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var did = await client.RegisterIdentityElsewhereAsync(key, key, handle);
         var creates = Enumerable.Range(0, 5).Select(i => RepoCreate.FromRecord(Nsid.Parse("app.bsky.feed.post"), RecordKey.Parse(TidClock.Shared.Next().ToString()), LexValue.Map(
             ("$type", "app.bsky.feed.post"), ("text", $"old post {i}"), ("createdAt", "2026-01-01T00:00:00.000Z")))).ToList();
         var data = await RepoWriter.CreateAsync(Did.Parse(did), key, creates, TidClock.Shared.Next());
         var car = CarWriter.ToArray([data.Cid], data.NewBlocks);
 
         var serviceDid = (await (await client.GetAsync("com.atproto.server.describeServer", null)).ReadOkJsonAsync()).GetProperty("did").GetString()!;
-        using var create = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.server.createAccount")
-        {
-            Content = JsonContent.Create(new { handle, did, email = $"{handle}@example.com", password = "pw-123456" }),
-            Headers = { Authorization = new("Bearer", ServiceAuthJwt.Create(key, did, serviceDid, "com.atproto.server.createAccount")) },
-        };
-        var access = (await (await client.SendAsync(create)).ReadOkJsonAsync()).GetProperty("accessJwt").GetString()!;
+        var access = (await (await client.CreateMigratingAccountAsync(key, did, handle, serviceDid)).ReadOkJsonAsync()).GetProperty("accessJwt").GetString()!;
         using var import = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.repo.importRepo") { Content = new ByteArrayContent(car) };
         import.Content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.ipld.car");
         import.Headers.Authorization = new AuthenticationHeaderValue("Bearer", access);

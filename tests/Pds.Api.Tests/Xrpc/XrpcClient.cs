@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
+using Pds.Domain.Auth;
+using Pds.Domain.Crypto;
+using Pds.Domain.Identity;
 
 namespace Pds.Api.Tests.Xrpc;
 
@@ -32,6 +36,38 @@ public static class XrpcClient
             password,
             body.GetProperty("accessJwt").GetString()!,
             body.GetProperty("refreshJwt").GetString()!);
+    }
+
+    /// <summary>
+    /// An identity that lives elsewhere: a did:plc registered in this server's own PLC directory
+    /// (dev mode) with <paramref name="repoKey"/> as its signing key, <paramref name="rotation"/> as
+    /// its rotation key, and an old PDS as its service. Returns the DID.
+    /// </summary>
+    public static async Task<string> RegisterIdentityElsewhereAsync(this HttpClient client, Secp256k1Keypair repoKey, Secp256k1Keypair rotation, string handle)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(repoKey);
+        ArgumentNullException.ThrowIfNull(rotation);
+        var genesis = PlcOperation.CreateAtprotoGenesis([rotation.DidKey()], repoKey.DidKey(), handle, "https://old-pds.example.com").Sign(rotation);
+        var did = PlcDid.Derive(genesis);
+        (await client.PostAsync($"/plc/{did}", new StringContent(genesis.ToJson(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        return did;
+    }
+
+    /// <summary>
+    /// createAccount for a migrating identity, authorized by service auth that
+    /// <paramref name="repoKey"/> signs for <paramref name="lxm"/>.
+    /// </summary>
+    public static Task<HttpResponseMessage> CreateMigratingAccountAsync(
+        this HttpClient client, Secp256k1Keypair repoKey, string did, string handle, string serviceDid, string lxm = "com.atproto.server.createAccount")
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(repoKey);
+        return client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.server.createAccount")
+        {
+            Content = JsonContent.Create(new { handle, did, email = $"{handle}@example.com", password = "pw-123456" }),
+            Headers = { Authorization = new("Bearer", ServiceAuthJwt.Create(repoKey, did, serviceDid, lxm)) },
+        });
     }
 
     public static Task<HttpResponseMessage> GetAsync(this HttpClient client, string nsidAndQuery, string? bearer)

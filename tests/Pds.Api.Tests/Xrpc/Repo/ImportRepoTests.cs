@@ -1,11 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Pds.Application.Common.Configuration;
-using Pds.Domain.Auth;
 using Pds.Domain.Crypto;
 using Pds.Domain.Data;
 using Pds.Domain.Identity;
@@ -26,9 +24,7 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
         using var oldKey = Secp256k1Keypair.Generate();
         using var rotation = Secp256k1Keypair.Generate();
         var handle = XrpcClient.NewHandle("migrant");
-        var genesis = PlcOperation.CreateAtprotoGenesis([rotation.DidKey()], oldKey.DidKey(), handle, "https://old-pds.example.com").Sign(rotation);
-        var did = PlcDid.Derive(genesis);
-        (await _client.PostAsync($"/plc/{did}", new StringContent(genesis.ToJson(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var did = await _client.RegisterIdentityElsewhereAsync(oldKey, rotation, handle);
 
         var avatar = new byte[3000];
         RandomNumberGenerator.Fill(avatar);
@@ -51,13 +47,7 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
         var car = CarWriter.ToArray([data.Cid], data.NewBlocks);
 
         var serviceDid = factory.Services.GetRequiredService<PdsOptions>().Service.Did;
-        var token = ServiceAuthJwt.Create(oldKey, did, serviceDid, "com.atproto.server.createAccount");
-        var request = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.server.createAccount")
-        {
-            Content = JsonContent.Create(new { handle, did, email = $"{handle}@example.com", password = "pw-123456" }),
-            Headers = { Authorization = new("Bearer", token) },
-        };
-        var created = await (await _client.SendAsync(request)).ReadOkJsonAsync();
+        var created = await (await _client.CreateMigratingAccountAsync(oldKey, did, handle, serviceDid)).ReadOkJsonAsync();
         return (did, created.GetProperty("accessJwt").GetString()!, car, avatar, avatarCid);
     }
 

@@ -199,17 +199,10 @@ public sealed class CreateAccountTests(PdsApiFactory factory) : IClassFixture<Pd
         using var oldRepoKey = Secp256k1Keypair.Generate();
         using var rotation = Secp256k1Keypair.Generate();
         var handle = XrpcClient.NewHandle("mig");
-        var genesis = PlcOperation.CreateAtprotoGenesis([rotation.DidKey()], oldRepoKey.DidKey(), handle, "https://old-pds.example.com").Sign(rotation);
-        var did = PlcDid.Derive(genesis);
-        (await _client.PostAsync($"/plc/{did}", new StringContent(genesis.ToJson(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var did = await _client.RegisterIdentityElsewhereAsync(oldRepoKey, rotation, handle);
 
         var serviceDid = factory.Services.GetRequiredService<PdsOptions>().Service.Did;
-        var token = ServiceAuthJwt.Create(oldRepoKey, did, serviceDid, "com.atproto.server.createAccount");
-        var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.server.createAccount")
-        {
-            Content = JsonContent.Create(new { handle, did, email = $"{handle}@example.com", password = "pw-123456" }),
-            Headers = { Authorization = new("Bearer", token) },
-        });
+        var response = await _client.CreateMigratingAccountAsync(oldRepoKey, did, handle, serviceDid);
         var body = await response.ReadOkJsonAsync();
         Assert.Equal(did, body.GetProperty("did").GetString());
 
@@ -226,17 +219,10 @@ public sealed class CreateAccountTests(PdsApiFactory factory) : IClassFixture<Pd
         using var key = Secp256k1Keypair.Generate();
         using var rotation = Secp256k1Keypair.Generate();
         var handle = XrpcClient.NewHandle("mig");
-        var genesis = PlcOperation.CreateAtprotoGenesis([rotation.DidKey()], key.DidKey(), handle, "https://old-pds.example.com").Sign(rotation);
-        var did = PlcDid.Derive(genesis);
-        (await _client.PostAsync($"/plc/{did}", new StringContent(genesis.ToJson(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var did = await _client.RegisterIdentityElsewhereAsync(key, rotation, handle);
         var serviceDid = factory.Services.GetRequiredService<PdsOptions>().Service.Did;
-        var token = ServiceAuthJwt.Create(key, did, serviceDid, "com.atproto.repo.createRecord");
 
-        var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.server.createAccount")
-        {
-            Content = JsonContent.Create(new { handle, did, email = $"{handle}@example.com", password = "pw-123456" }),
-            Headers = { Authorization = new("Bearer", token) },
-        });
+        var response = await _client.CreateMigratingAccountAsync(key, did, handle, serviceDid, lxm: "com.atproto.repo.createRecord");
         await XrpcPipelineTests.AssertXrpcErrorAsync(response, HttpStatusCode.Unauthorized, "AuthenticationRequired");
     }
 }
