@@ -14,15 +14,8 @@ public sealed partial class PostgresSequencerListener(DatabaseOptions database, 
 {
     public const string Channel = "pds_sequencer";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (database.Provider != DatabaseProvider.Postgres)
-        {
-            return;
-        }
-
-        await ListenAsync(stoppingToken).ConfigureAwait(false);
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        database.Provider == DatabaseProvider.Postgres ? ListenAsync(stoppingToken) : Task.CompletedTask;
 
     // Apart from ExecuteAsync, so that a server on SQLite never compiles it and never loads Npgsql.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
