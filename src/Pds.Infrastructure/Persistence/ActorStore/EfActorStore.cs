@@ -671,6 +671,7 @@ public sealed class EfActorStore : IActorStore
 
             var rev = replacement.Rev;
             var now = DateTime.UtcNow;
+            object nowValue = now; // boxed once for every row
 
             // The records go first, as the caller finds them: their blocks go on their rows only
             // (ADR 0016), so the other blocks can be told apart only once every record is known.
@@ -707,7 +708,7 @@ public sealed class EfActorStore : IActorStore
                         blobRows.Add([did, blob, r.Uri]);
                     }
 
-                    yield return [did, r.Collection, r.Rkey, r.Uri, r.Cid, rev, now, SqlBatch.WholeArray(r.Block)];
+                    yield return [did, r.Collection, r.Rkey, r.Uri, r.Cid, rev, nowValue, SqlBatch.WholeArray(r.Block)];
                 }
             }
         }

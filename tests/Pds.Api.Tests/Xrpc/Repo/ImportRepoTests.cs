@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Pds.Application.Common.Configuration;
+using Pds.Application.Repo.Commands.ImportRepo;
 using Pds.Domain.Crypto;
 using Pds.Domain.Data;
 using Pds.Domain.Identity;
@@ -22,10 +23,25 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
     private async Task<(string Did, string AccessJwt, byte[] Car, byte[] Avatar, Cid AvatarCid)> MigratingAccountAsync(int posts)
     {
         using var oldKey = Secp256k1Keypair.Generate();
+        var (did, accessJwt) = await MigratingAccountAsync(_client, factory.Services, oldKey);
+        var (car, avatar, avatarCid) = await RepositoryCarAsync(did, oldKey, posts);
+        return (did, accessJwt, car, avatar, avatarCid);
+    }
+
+    /// <summary>An identity registered "elsewhere" with <paramref name="oldKey"/> as its repository key, and its deactivated account here.</summary>
+    internal static async Task<(string Did, string AccessJwt)> MigratingAccountAsync(HttpClient client, IServiceProvider services, Secp256k1Keypair oldKey)
+    {
         using var rotation = Secp256k1Keypair.Generate();
         var handle = XrpcClient.NewHandle("migrant");
-        var did = await _client.RegisterIdentityElsewhereAsync(oldKey, rotation, handle);
+        var did = await client.RegisterIdentityElsewhereAsync(oldKey, rotation, handle);
+        var serviceDid = services.GetRequiredService<PdsOptions>().Service.Did;
+        var created = await (await client.CreateMigratingAccountAsync(oldKey, did, handle, serviceDid)).ReadOkJsonAsync();
+        return (did, created.GetProperty("accessJwt").GetString()!);
+    }
 
+    /// <summary>A repository CAR signed by <paramref name="key"/>: a profile whose avatar is a blob, and <paramref name="posts"/> posts.</summary>
+    internal static async Task<(byte[] Car, byte[] Avatar, Cid AvatarCid)> RepositoryCarAsync(string did, Secp256k1Keypair key, int posts)
+    {
         var avatar = new byte[3000];
         RandomNumberGenerator.Fill(avatar);
         new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(avatar, 0);
@@ -43,21 +59,19 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
                 ("$type", "app.bsky.feed.post"), ("text", $"old post {i}"), ("createdAt", "2026-01-01T00:00:00.000Z"))));
         }
 
-        var data = await RepoWriter.CreateAsync(Did.Parse(did), oldKey, creates, TidClock.Shared.Next());
-        var car = CarWriter.ToArray([data.Cid], data.NewBlocks);
-
-        var serviceDid = factory.Services.GetRequiredService<PdsOptions>().Service.Did;
-        var created = await (await _client.CreateMigratingAccountAsync(oldKey, did, handle, serviceDid)).ReadOkJsonAsync();
-        return (did, created.GetProperty("accessJwt").GetString()!, car, avatar, avatarCid);
+        var data = await RepoWriter.CreateAsync(Did.Parse(did), key, creates, TidClock.Shared.Next());
+        return (CarWriter.ToArray([data.Cid], data.NewBlocks), avatar, avatarCid);
     }
 
-    private Task<HttpResponseMessage> ImportAsync(string accessJwt, byte[] car)
+    internal static Task<HttpResponseMessage> ImportAsync(HttpClient client, string accessJwt, byte[] car)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.repo.importRepo") { Content = new ByteArrayContent(car) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.ipld.car");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessJwt);
-        return _client.SendAsync(request);
+        return client.SendAsync(request);
     }
+
+    private Task<HttpResponseMessage> ImportAsync(string accessJwt, byte[] car) => ImportAsync(_client, accessJwt, car);
 
     [Fact]
     public async Task ImportRepo_WholeRepository_IndexedAndMissingBlobsListedUntilUploaded()
@@ -243,5 +257,102 @@ public sealed class ImportRepoRefusedTests(NoImportsFactory factory) : IClassFix
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", account.AccessJwt);
         var body = await XrpcPipelineTests.AssertXrpcErrorAsync(await client.SendAsync(request), HttpStatusCode.BadRequest, "InvalidRequest");
         Assert.Contains("not accepting", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// A server whose storage fails an import after its first few records (a stand-in for a database
+/// that fails mid-import, which a real one cannot be made to do on cue): everything else is the
+/// real actor store.
+/// </summary>
+public sealed class StorageFailsMidImportFactory : PdsApiFactory
+{
+    protected override void ConfigureTestServices(IServiceCollection services) =>
+        services.AddScoped<Pds.Application.Common.Abstractions.IActorStore>(sp =>
+            new StorageFailsMidImport(ActivatorUtilities.CreateInstance<Pds.Infrastructure.Persistence.ActorStore.EfActorStore>(sp)));
+
+    private sealed class StorageFailsMidImport(Pds.Application.Common.Abstractions.IActorStore inner) : Pds.Application.Common.Abstractions.IActorStore
+    {
+        public Task<T> ReadAsync<T>(string did, Func<Pds.Application.Common.Abstractions.IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(did, read, cancellationToken);
+
+        public Task<T> StreamAsync<T>(string did, Func<Pds.Application.Common.Abstractions.IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken = default) =>
+            inner.StreamAsync(did, read, cancellationToken);
+
+        public Task<T> TransactAsync<T>(string did, Func<Pds.Application.Common.Abstractions.IActorStoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default) =>
+            inner.TransactAsync(did, (tx, ct) => write(FailingImport.Wrap(tx), ct), cancellationToken);
+
+        public Task<T> TransactRepeatableAsync<T>(string did, Func<Pds.Application.Common.Abstractions.IActorStoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default) =>
+            inner.TransactRepeatableAsync(did, (tx, ct) => write(FailingImport.Wrap(tx), ct), cancellationToken);
+    }
+
+    /// <summary>The real transaction, except that the records of a replaced repository fail after the second.</summary>
+    public class FailingImport : System.Reflection.DispatchProxy
+    {
+        private Pds.Application.Common.Abstractions.IActorStoreTransaction _inner = null!;
+
+        public static Pds.Application.Common.Abstractions.IActorStoreTransaction Wrap(Pds.Application.Common.Abstractions.IActorStoreTransaction inner)
+        {
+            var proxy = Create<Pds.Application.Common.Abstractions.IActorStoreTransaction, FailingImport>();
+            ((FailingImport)(object)proxy)._inner = inner;
+            return proxy;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            ArgumentNullException.ThrowIfNull(targetMethod);
+            if (targetMethod.Name == nameof(Pds.Application.Common.Abstractions.IActorStoreTransaction.ReplaceRepositoryAsync))
+            {
+                var replacement = (Pds.Application.Common.Abstractions.RepoReplacement)args![0]!;
+                args[0] = replacement with { Records = FailAfterTwo(replacement.Records) };
+            }
+
+            return targetMethod.Invoke(_inner, args);
+        }
+
+        private static async IAsyncEnumerable<Pds.Application.Common.Abstractions.ImportedRecord> FailAfterTwo(
+            IAsyncEnumerable<Pds.Application.Common.Abstractions.ImportedRecord> records,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var read = 0;
+            await foreach (var record in records.WithCancellation(cancellationToken))
+            {
+                if (++read == 3)
+                {
+                    throw new InvalidOperationException("The storage failed mid-import.");
+                }
+
+                yield return record;
+            }
+        }
+    }
+}
+
+public sealed class ImportRepoStorageFailureTests(StorageFailsMidImportFactory factory) : IClassFixture<StorageFailsMidImportFactory>
+{
+    /// <summary>
+    /// The walk of a large repository fills the hand-over to the inserts and waits for room; when
+    /// storing fails first, the request must still end, with nothing of the import kept.
+    /// </summary>
+    [Fact]
+    public async Task ImportRepo_StorageFailsBeforeReadingEveryRecord_RequestEndsAndRepositoryUnchanged()
+    {
+        var client = factory.CreateClient();
+        using var oldKey = Secp256k1Keypair.Generate();
+        var (did, access) = await ImportRepoTests.MigratingAccountAsync(client, factory.Services, oldKey);
+
+        // A profile and one post: two records, which this storage stores.
+        var (small, _, _) = await ImportRepoTests.RepositoryCarAsync(did, oldKey, 1);
+        Assert.Equal(HttpStatusCode.OK, (await ImportRepoTests.ImportAsync(client, access, small)).StatusCode);
+
+        // Well over what the hand-over to the inserts holds, so that the walk waits for room.
+        var posts = ImportRepoHandler.RecordsPerChunk * (ImportRepoHandler.ChunksInFlight + 4);
+        var (large, _, _) = await ImportRepoTests.RepositoryCarAsync(did, oldKey, posts);
+        var response = await ImportRepoTests.ImportAsync(client, access, large).WaitAsync(TimeSpan.FromSeconds(60));
+        await XrpcPipelineTests.AssertXrpcErrorAsync(response, HttpStatusCode.InternalServerError, "InternalServerError");
+
+        var list = await (await client.GetAsync($"com.atproto.repo.listRecords?repo={did}&collection=app.bsky.feed.post&limit=100", null)).ReadOkJsonAsync();
+        var kept = Assert.Single(list.GetProperty("records").EnumerateArray());
+        Assert.Equal("old post 0", kept.GetProperty("value").GetProperty("text").GetString());
     }
 }

@@ -1,6 +1,6 @@
-using System.Threading.Channels;
 using Mediator;
 using Pds.Application.Common.Abstractions;
+using Pds.Application.Common.Concurrency;
 using Pds.Application.Common.Errors;
 using Pds.Domain.Data;
 using Pds.Domain.Events;
@@ -25,6 +25,12 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
 {
     /// <summary>Largest CAR accepted.</summary>
     public const long MaxImportBytes = 256L * 1024 * 1024;
+
+    /// <summary>Records the walk hands to the inserts at a time.</summary>
+    public const int RecordsPerChunk = 128;
+
+    /// <summary>Full chunks that may wait for the inserts before the walk waits.</summary>
+    public const int ChunksInFlight = 4;
 
     public async ValueTask<Unit> Handle(ImportRepoCommand command, CancellationToken cancellationToken)
     {
@@ -59,22 +65,25 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
         // found so far are stored: each record is checked under the strict decoding rules and only
         // its blob references kept. Anything missing or malformed fails the walk, and with it the
         // transaction: nothing of the import is kept and the repository stays as it was.
-        var found = Channel.CreateUnbounded<ImportedRecord>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        // Handed over a chunk at a time, with a bound: the walk outruns the inserts, and unbounded
+        // it held every record of the repository at once (docs/PERFORMANCE.md).
+        var found = new ChunkedHandOver<ImportedRecord>(RecordsPerChunk, ChunksInFlight);
+        using var stopWalk = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var walk = Task.Run(
             async () =>
             {
                 try
                 {
-                    await WalkAsync(contents, did, found.Writer, cancellationToken).ConfigureAwait(false);
-                    found.Writer.Complete();
+                    await WalkAsync(contents, did, found, stopWalk.Token).ConfigureAwait(false);
+                    await found.CompleteAsync(stopWalk.Token).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
-                    found.Writer.Complete(e);
+                    found.Fail(e);
                     throw;
                 }
             },
-            CancellationToken.None); // Always runs, so the channel always completes.
+            CancellationToken.None); // Always runs, so the hand-over always completes.
         try
         {
             var account = await accounts.GetByDidAsync(did, cancellationToken).ConfigureAwait(false);
@@ -84,7 +93,7 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                 async (repo, ct) =>
                 {
                     var blocks = contents.Blocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value));
-                    await repo.ReplaceRepositoryAsync(new RepoReplacement(contents.CommitCid.ToString(), rev, blocks, found.Reader.ReadAllAsync(ct)), ct).ConfigureAwait(false);
+                    await repo.ReplaceRepositoryAsync(new RepoReplacement(contents.CommitCid.ToString(), rev, blocks, found.ReadAllAsync(ct)), ct).ConfigureAwait(false);
                     if (account is { IsActive: true })
                     {
                         await sequencer.AppendAsync(SyncEvent.FromCommit(contents.Commit.Did, contents.Commit, clock.GetUtcNow()), ct).ConfigureAwait(false);
@@ -96,7 +105,9 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
         }
         finally
         {
-            // Not left running when storing failed first; its own failure has been thrown above.
+            // Not left running, or waiting for room, when storing failed first; its own failure has
+            // been thrown above.
+            await stopWalk.CancelAsync().ConfigureAwait(false);
             await ((Task)walk).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
@@ -104,11 +115,12 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
     }
 
     /// <summary>Every record the commit's tree reaches, with the blobs it references, in key order; refuses a repository with anything missing or malformed.</summary>
-    private static async Task WalkAsync(RepoCarContents contents, string did, ChannelWriter<ImportedRecord> records, CancellationToken cancellationToken)
+    private static async Task WalkAsync(RepoCarContents contents, string did, ChunkedHandOver<ImportedRecord> records, CancellationToken cancellationToken)
     {
         try
         {
             var tree = MstTree.Load(contents.Blocks, contents.Commit.Data);
+            string? collection = null;
             await foreach (var entry in tree.WalkAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (!contents.Blocks.TryGet(entry.Value, out var bytes))
@@ -134,8 +146,13 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                     DagCbor.CheckMap(bytes);
                 }
 
-                // Unbounded: never waits.
-                await records.WriteAsync(new ImportedRecord(entry.Key[..slash], entry.Key[(slash + 1)..], $"at://{did}/{entry.Key}", entry.Value.ToString(), blobs, bytes), cancellationToken).ConfigureAwait(false);
+                // Keys come in order, so a collection's records follow each other: one string for each run.
+                if (collection is null || !entry.Key.AsSpan(0, slash).SequenceEqual(collection))
+                {
+                    collection = entry.Key[..slash];
+                }
+
+                await records.WriteAsync(new ImportedRecord(collection, entry.Key[(slash + 1)..], $"at://{did}/{entry.Key}", entry.Value.ToString(), blobs, bytes), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is MissingBlockException or DataModelException or MstException or InvalidCommitException)
