@@ -63,6 +63,8 @@ internal static class PdsHosting
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
         });
         services.AddExceptionHandler<XrpcExceptionHandler>();
+        services.AddSingleton<IdleMemoryTrim>();
+        services.AddHostedService(sp => sp.GetRequiredService<IdleMemoryTrim>());
         services.AddHttpContextAccessor();
         services.AddScoped<RequestContext>();
         services.AddScoped<IRequestContext>(sp => sp.GetRequiredService<RequestContext>());

@@ -1,13 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Pds.Api.Tests.Xrpc;
+using Pds.Api.Tests.Xrpc.Repo;
 using Pds.Application.Common.Configuration;
 using Pds.Domain.Crypto;
-using Pds.Domain.Data;
-using Pds.Domain.Identity;
-using Pds.Domain.Repo;
-using Pds.Domain.Repo.Car;
-using Pds.Domain.Syntax;
 using Pds.TestKit;
 
 namespace Pds.Api.Tests.Processes;
@@ -55,23 +51,13 @@ public sealed class OptionalLibraryTests : IAsyncLifetime
         }
     }
 
-    // A migrating account: its identity "elsewhere" (this server's own PLC directory in dev mode),
-    // then createAccount with service auth and importRepo of a small repository.
+    // A migrating account, then importRepo of a small repository.
     private static async Task ImportRepositoryAsync(HttpClient client)
     {
         using var key = Secp256k1Keypair.Generate();
-        var handle = XrpcClient.NewHandle("migrant");
-        var did = await client.RegisterIdentityElsewhereAsync(key, key, handle);
-        var creates = Enumerable.Range(0, 5).Select(i => RepoCreate.FromRecord(Nsid.Parse("app.bsky.feed.post"), RecordKey.Parse(TidClock.Shared.Next().ToString()), LexValue.Map(
-            ("$type", "app.bsky.feed.post"), ("text", $"old post {i}"), ("createdAt", "2026-01-01T00:00:00.000Z")))).ToList();
-        var data = await RepoWriter.CreateAsync(Did.Parse(did), key, creates, TidClock.Shared.Next());
-        var car = CarWriter.ToArray([data.Cid], data.NewBlocks);
-
         var serviceDid = (await (await client.GetAsync("com.atproto.server.describeServer", null)).ReadOkJsonAsync()).GetProperty("did").GetString()!;
-        var access = (await (await client.CreateMigratingAccountAsync(key, did, handle, serviceDid)).ReadOkJsonAsync()).GetProperty("accessJwt").GetString()!;
-        using var import = new HttpRequestMessage(HttpMethod.Post, "/xrpc/com.atproto.repo.importRepo") { Content = new ByteArrayContent(car) };
-        import.Content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.ipld.car");
-        import.Headers.Authorization = new AuthenticationHeaderValue("Bearer", access);
-        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(import)).StatusCode);
+        var (did, access) = await ImportRepoTests.MigratingAccountAsync(client, serviceDid, key);
+        var (car, _, _) = await ImportRepoTests.RepositoryCarAsync(did, key, 5);
+        Assert.Equal(HttpStatusCode.OK, (await ImportRepoTests.ImportAsync(client, access, car)).StatusCode);
     }
 }

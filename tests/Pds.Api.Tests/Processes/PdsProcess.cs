@@ -86,16 +86,23 @@ public sealed class PdsProcess : IAsyncDisposable
     /// The names of the files the server process has mapped (its assemblies and native libraries),
     /// from <c>/proc/&lt;pid&gt;/maps</c> of the process that <c>timeout</c> started.
     /// </summary>
-    public IReadOnlySet<string> MappedFileNames()
-    {
-        var children = File.ReadAllText($"/proc/{_process.Id}/task/{_process.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var server = Assert.Single(children);
-        return File.ReadLines($"/proc/{server}/maps")
+    public IReadOnlySet<string> MappedFileNames() =>
+        File.ReadLines($"/proc/{ServerPid()}/maps")
             .Select(line => line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries))
             .Where(fields => fields.Length == 6 && fields[5].StartsWith('/'))
             .Select(fields => Path.GetFileName(fields[5].Trim()))
             .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The server's resident set (<c>VmRSS</c>), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{ServerPid()}/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
+
+    // The server itself: the one child of the process that timeout started.
+    private string ServerPid() =>
+        Assert.Single(File.ReadAllText($"/proc/{_process.Id}/task/{_process.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>kill -9: no shutdown hooks, no flushing, nothing the server can do about it.</summary>
     public void KillHard()

@@ -23,18 +23,21 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
     private async Task<(string Did, string AccessJwt, byte[] Car, byte[] Avatar, Cid AvatarCid)> MigratingAccountAsync(int posts)
     {
         using var oldKey = Secp256k1Keypair.Generate();
-        var (did, accessJwt) = await MigratingAccountAsync(_client, factory.Services, oldKey);
+        var (did, accessJwt) = await MigratingAccountAsync(_client, factory.Services.GetRequiredService<PdsOptions>().Service.Did, oldKey);
         var (car, avatar, avatarCid) = await RepositoryCarAsync(did, oldKey, posts);
         return (did, accessJwt, car, avatar, avatarCid);
     }
 
-    /// <summary>An identity registered "elsewhere" with <paramref name="oldKey"/> as its repository key, and its deactivated account here.</summary>
-    internal static async Task<(string Did, string AccessJwt)> MigratingAccountAsync(HttpClient client, IServiceProvider services, Secp256k1Keypair oldKey)
+    /// <summary>
+    /// An identity registered "elsewhere" (the server's own PLC directory in dev mode) with
+    /// <paramref name="oldKey"/> as its repository key, and its deactivated account on the server
+    /// whose DID is <paramref name="serviceDid"/>.
+    /// </summary>
+    internal static async Task<(string Did, string AccessJwt)> MigratingAccountAsync(HttpClient client, string serviceDid, Secp256k1Keypair oldKey)
     {
         using var rotation = Secp256k1Keypair.Generate();
         var handle = XrpcClient.NewHandle("migrant");
         var did = await client.RegisterIdentityElsewhereAsync(oldKey, rotation, handle);
-        var serviceDid = services.GetRequiredService<PdsOptions>().Service.Did;
         var created = await (await client.CreateMigratingAccountAsync(oldKey, did, handle, serviceDid)).ReadOkJsonAsync();
         return (did, created.GetProperty("accessJwt").GetString()!);
     }
@@ -339,7 +342,7 @@ public sealed class ImportRepoStorageFailureTests(StorageFailsMidImportFactory f
     {
         var client = factory.CreateClient();
         using var oldKey = Secp256k1Keypair.Generate();
-        var (did, access) = await ImportRepoTests.MigratingAccountAsync(client, factory.Services, oldKey);
+        var (did, access) = await ImportRepoTests.MigratingAccountAsync(client, factory.Services.GetRequiredService<PdsOptions>().Service.Did, oldKey);
 
         // A profile and one post: two records, which this storage stores.
         var (small, _, _) = await ImportRepoTests.RepositoryCarAsync(did, oldKey, 1);

@@ -1,0 +1,84 @@
+namespace Pds.Api.Hosting;
+
+/// <summary>
+/// Gives the memory of a burst of work back to the system once the burst is over. After an
+/// import, a run of exports or a wave of requests, the garbage collector keeps the heap it grew
+/// committed, most of it garbage promoted while the work was under way (docs/PERFORMANCE.md:
+/// 34 MiB after six imports of a 10,000-record repository). Every <see cref="Interval"/> this
+/// looks at how much the process allocated: once at least <see cref="BurstBytes"/> have been
+/// allocated since its last collection and the last interval was quiet (under
+/// <see cref="QuietBytes"/>), it runs one full, compacting collection that decommits what it
+/// frees. A busy server is never interrupted: the collection waits for a quiet interval.
+/// </summary>
+public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemoryTrim> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    /// <summary>Allocations since the last trim (or full collection) that make one worth running.</summary>
+    public const long BurstBytes = 32L * 1024 * 1024;
+
+    /// <summary>Allocations within an interval under which the process counts as quiet.</summary>
+    public const long QuietBytes = 1024L * 1024;
+
+    private readonly Func<long> _allocatedBytes = () => GC.GetTotalAllocatedBytes(precise: false);
+    private readonly Func<int> _fullCollections = () => GC.CollectionCount(GC.MaxGeneration);
+    private readonly Action _collect = static () => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+    /// <summary>For tests: the runtime's counters and the collection replaced.</summary>
+    internal IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemoryTrim> logger, Func<long> allocatedBytes, Func<int> fullCollections, Action collect)
+        : this(clock, logger)
+    {
+        _allocatedBytes = allocatedBytes;
+        _fullCollections = fullCollections;
+        _collect = collect;
+    }
+
+    private long _atTrim;
+    private long _atTick;
+    private int _fullCollectionsSeen;
+
+    /// <summary>Trims run since start.</summary>
+    public int Trims { get; private set; }
+
+    /// <summary>One look at the counters; returns whether it trimmed.</summary>
+    internal bool Tick()
+    {
+        var allocated = _allocatedBytes();
+        var full = _fullCollections();
+        if (full != _fullCollectionsSeen)
+        {
+            // A full collection of the collector's own already gave back what it could.
+            _fullCollectionsSeen = full;
+            _atTrim = _atTick;
+        }
+
+        var inInterval = allocated - _atTick;
+        _atTick = allocated;
+        if (allocated - _atTrim < BurstBytes || inInterval >= QuietBytes)
+        {
+            return false;
+        }
+
+        var burst = allocated - _atTrim;
+        _collect();
+        _atTrim = _atTick = _allocatedBytes();
+        _fullCollectionsSeen = _fullCollections();
+        Trims++;
+        LogTrimmed(logger, burst / (1024 * 1024));
+        return true;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _atTrim = _atTick = _allocatedBytes();
+        _fullCollectionsSeen = _fullCollections();
+        using var timer = new PeriodicTimer(Interval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            Tick();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Idle after {AllocatedMiB} MiB of allocations: a full collection gave memory back")]
+    private static partial void LogTrimmed(ILogger logger, long allocatedMiB);
+}
