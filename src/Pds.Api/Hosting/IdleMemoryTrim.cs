@@ -60,11 +60,14 @@ public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemor
         }
 
         var burst = allocated - _atTrim;
+        var committedBefore = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        var started = clock.GetTimestamp();
         _collect();
+        var pause = clock.GetElapsedTime(started);
         _atTrim = _atTick = _allocatedBytes();
         _fullCollectionsSeen = _fullCollections();
         Trims++;
-        LogTrimmed(logger, burst / (1024 * 1024));
+        LogTrimmed(logger, burst >> 20, (long)pause.TotalMilliseconds, committedBefore >> 20, GC.GetGCMemoryInfo().TotalCommittedBytes >> 20);
         return true;
     }
 
@@ -79,6 +82,6 @@ public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemor
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Idle after {AllocatedMiB} MiB of allocations: a full collection gave memory back")]
-    private static partial void LogTrimmed(ILogger logger, long allocatedMiB);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Idle after {AllocatedMiB} MiB of allocations: a full collection gave memory back in {PauseMs} ms, the collector's committed memory {BeforeMiB} -> {AfterMiB} MiB")]
+    private static partial void LogTrimmed(ILogger logger, long allocatedMiB, long pauseMs, long beforeMiB, long afterMiB);
 }
