@@ -55,8 +55,7 @@ public sealed class OptionalLibraryTests : IAsyncLifetime
     private static async Task ImportRepositoryAsync(HttpClient client)
     {
         using var key = Secp256k1Keypair.Generate();
-        var serviceDid = (await (await client.GetAsync("com.atproto.server.describeServer", null)).ReadOkJsonAsync()).GetProperty("did").GetString()!;
-        var (did, access) = await ImportRepoTests.MigratingAccountAsync(client, serviceDid, key);
+        var (did, access) = await ImportRepoTests.MigratingAccountAsync(client, key);
         var (car, _, _) = await ImportRepoTests.RepositoryCarAsync(did, key, 5);
         Assert.Equal(HttpStatusCode.OK, (await ImportRepoTests.ImportAsync(client, access, car)).StatusCode);
     }

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using Pds.Application.Common.Configuration;
 using Pds.Application.Repo.Commands.ImportRepo;
 using Pds.Domain.Crypto;
 using Pds.Domain.Data;
@@ -23,7 +22,7 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
     private async Task<(string Did, string AccessJwt, byte[] Car, byte[] Avatar, Cid AvatarCid)> MigratingAccountAsync(int posts)
     {
         using var oldKey = Secp256k1Keypair.Generate();
-        var (did, accessJwt) = await MigratingAccountAsync(_client, factory.Services.GetRequiredService<PdsOptions>().Service.Did, oldKey);
+        var (did, accessJwt) = await MigratingAccountAsync(_client, oldKey);
         var (car, avatar, avatarCid) = await RepositoryCarAsync(did, oldKey, posts);
         return (did, accessJwt, car, avatar, avatarCid);
     }
@@ -31,10 +30,11 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
     /// <summary>
     /// An identity registered "elsewhere" (the server's own PLC directory in dev mode) with
     /// <paramref name="oldKey"/> as its repository key, and its deactivated account on the server
-    /// whose DID is <paramref name="serviceDid"/>.
+    /// <paramref name="client"/> talks to (its DID from describeServer).
     /// </summary>
-    internal static async Task<(string Did, string AccessJwt)> MigratingAccountAsync(HttpClient client, string serviceDid, Secp256k1Keypair oldKey)
+    internal static async Task<(string Did, string AccessJwt)> MigratingAccountAsync(HttpClient client, Secp256k1Keypair oldKey)
     {
+        var serviceDid = (await (await client.GetAsync("com.atproto.server.describeServer", null)).ReadOkJsonAsync()).GetProperty("did").GetString()!;
         using var rotation = Secp256k1Keypair.Generate();
         var handle = XrpcClient.NewHandle("migrant");
         var did = await client.RegisterIdentityElsewhereAsync(oldKey, rotation, handle);
@@ -342,7 +342,7 @@ public sealed class ImportRepoStorageFailureTests(StorageFailsMidImportFactory f
     {
         var client = factory.CreateClient();
         using var oldKey = Secp256k1Keypair.Generate();
-        var (did, access) = await ImportRepoTests.MigratingAccountAsync(client, factory.Services.GetRequiredService<PdsOptions>().Service.Did, oldKey);
+        var (did, access) = await ImportRepoTests.MigratingAccountAsync(client, oldKey);
 
         // A profile and one post: two records, which this storage stores.
         var (small, _, _) = await ImportRepoTests.RepositoryCarAsync(did, oldKey, 1);
