@@ -167,6 +167,70 @@ public sealed class AccountStoreTests : IClassFixture<TestDatabase>, IAsyncLifet
         Assert.True((await next.ServiceProvider.GetRequiredService<IAccountStore>().GetByDidAsync(did))!.IsTakendown);
     }
 
+    [Fact]
+    public async Task RecordReadsByDid_ShareTheCacheBothWays()
+    {
+        // getRecord and listRecords by DID read the account with the records; an account read in
+        // the last moments comes from the cache instead, and one they read goes into it.
+        var clock = new ManualClock();
+        await using var services = CreateServices(clock);
+        var did = await CreateAccountAsync(services);
+        await WithActorsAsync(services, actors => actors.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            await tx.PutBlockAsync("bafy3ka", new byte[] { 0xa0 }, "rev1", ct);
+            await tx.PutRecordAsync("app.bsky.feed.post", "3ka", $"at://{did}/app.bsky.feed.post/3ka", "bafy3ka", "rev1", ct);
+            return 0;
+        }));
+        Assert.False((await RecordReadAccountAsync(services, did, list: false))!.IsTakendown);
+
+        // Changed behind this process's back, as another process sharing the database would.
+        await using (var context = _db.CreateContext())
+        {
+            await context.Accounts.Where(a => a.Did == did).ExecuteUpdateAsync(a => a.SetProperty(x => x.TakedownRef, "elsewhere"));
+        }
+
+        // The record read's account was kept: the account store and the next record reads answer from it.
+        await using (var scope = services.CreateAsyncScope())
+        {
+            Assert.False((await scope.ServiceProvider.GetRequiredService<IAccountStore>().GetByDidAsync(did))!.IsTakendown);
+        }
+
+        Assert.False((await RecordReadAccountAsync(services, did, list: false))!.IsTakendown);
+        Assert.False((await RecordReadAccountAsync(services, did, list: true))!.IsTakendown);
+
+        // A read inside a write transaction always asks the database.
+        var inTransaction = await WithActorsAsync(services, actors => actors.TransactAsync(did, async (tx, ct) =>
+            (await tx.GetRecordWithBlockAsync("app.bsky.feed.post", "3ka", true, ct)).Account));
+        Assert.Equal("elsewhere", inTransaction!.TakedownRef);
+
+        // Once the kept copy is older than the lifetime, the record reads see the change.
+        clock.Advance(_db.Options.AccountCacheLifetime);
+        Assert.Equal("elsewhere", (await RecordReadAccountAsync(services, did, list: true))!.TakedownRef);
+
+        // A change this process makes is seen by the next record read at once.
+        await using (var writer = services.CreateAsyncScope())
+        {
+            await writer.ServiceProvider.GetRequiredService<IAccountStore>().SetTakedownAsync(did, null);
+        }
+
+        Assert.False((await RecordReadAccountAsync(services, did, list: false))!.IsTakendown);
+        var (account, record) = await WithActorsAsync(services, actors => actors.ReadAsync(did, (r, ct) => r.GetRecordWithBlockAsync("app.bsky.feed.post", "3ka", true, ct)));
+        Assert.Equal(did, account!.Did);
+        Assert.Equal(new byte[] { 0xa0 }, record!.Block);
+    }
+
+    private static Task<AccountInfo?> RecordReadAccountAsync(ServiceProvider services, string did, bool list) =>
+        WithActorsAsync(services, actors => actors.ReadAsync(did, async (reader, ct) => list
+            ? (await reader.ListRecordsWithBlocksAsync("app.bsky.feed.post", 10, null, false, true, ct)).Account
+            : (await reader.GetRecordWithBlockAsync("app.bsky.feed.post", "3ka", true, ct)).Account));
+
+    private static async Task<T> WithActorsAsync<T>(ServiceProvider services, Func<IActorStore, Task<T>> work)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<IActorStore>());
+    }
+
     private Task<string> CreateAccountAsync() => CreateAccountAsync(_services);
 
     private static async Task<string> CreateAccountAsync(ServiceProvider services)

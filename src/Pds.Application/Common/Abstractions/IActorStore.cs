@@ -77,8 +77,9 @@ public interface IActorStoreReader
     /// <summary>
     /// One record with its stored block, read together (the read path of getRecord); the block is
     /// null if the repository lacks it. With <paramref name="withAccount"/> the repository's account
-    /// is read in the same command (one round trip to the database), and is null only if there is
-    /// no such account; without it, it is null.
+    /// comes too, as <see cref="IAccountStore.GetByDidAsync"/> would give it: read in the same
+    /// command (one round trip to the database), or shared from an earlier read the way that
+    /// method shares it; null only if there is no such account. Without it, it is null.
     /// </summary>
     Task<(AccountInfo? Account, StoredRecord? Record)> GetRecordWithBlockAsync(string collection, string rkey, bool withAccount, CancellationToken cancellationToken = default);
 

@@ -3,6 +3,7 @@ using Npgsql;
 using Pds.Application.Common.Abstractions;
 using Pds.Domain.Data;
 using Pds.Domain.Repo.Car;
+using Pds.Infrastructure.Persistence.Accounts;
 using Pds.Infrastructure.Persistence.Rows;
 
 namespace Pds.Infrastructure.Persistence.ActorStore;
@@ -16,11 +17,13 @@ public sealed class EfActorStore : IActorStore
 {
     private readonly PdsDatabase _database;
     private readonly RepoRootCache _roots;
+    private readonly AccountCache _accounts;
 
-    public EfActorStore(PdsDatabase database, RepoRootCache roots)
+    public EfActorStore(PdsDatabase database, RepoRootCache roots, AccountCache accounts)
     {
         _database = database;
         _roots = roots;
+        _accounts = accounts;
     }
 
     /// <summary>
@@ -33,18 +36,18 @@ public sealed class EfActorStore : IActorStore
     {
         ArgumentException.ThrowIfNullOrEmpty(did);
         ArgumentNullException.ThrowIfNull(read);
-        return ReadOpenAsync(_database, did, read, cancellationToken);
+        return ReadOpenAsync(_database, did, _accounts, read, cancellationToken);
     }
 
     // One open of the connection for the whole read: outside a transaction EF Core would open and
     // close it around every query, and each open of a SQLite connection re-registers its functions.
-    private static async Task<T> ReadOpenAsync<T>(PdsDatabase on, string did, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    private static async Task<T> ReadOpenAsync<T>(PdsDatabase on, string did, AccountCache accounts, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         var database = on.Context.Database;
         await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await read(new Actor(on, did), cancellationToken).ConfigureAwait(false);
+            return await read(new Actor(on, did, accounts), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -58,7 +61,7 @@ public sealed class EfActorStore : IActorStore
         ArgumentNullException.ThrowIfNull(read);
         return _database.Provider == Application.Common.Configuration.DatabaseProvider.Postgres
             ? StreamOnOwnPoolAsync(did, read, cancellationToken)
-            : ReadOpenAsync(_database, did, read, cancellationToken);
+            : ReadOpenAsync(_database, did, _accounts, read, cancellationToken);
     }
 
     // A context of its own on the streaming pool (DatabaseSetup.StreamingConnectionString).
@@ -67,7 +70,7 @@ public sealed class EfActorStore : IActorStore
         var context = DatabaseSetup.CreateStreamingContext(_database.Context, _database.Options.ConnectionString);
         await using (context.ConfigureAwait(false))
         {
-            return await ReadOpenAsync(_database.On(context), did, read, cancellationToken).ConfigureAwait(false);
+            return await ReadOpenAsync(_database.On(context), did, _accounts, read, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -133,7 +136,7 @@ public sealed class EfActorStore : IActorStore
         var result = await _database.WriteAsync(
             async ct =>
             {
-                actor = new Actor(_database, did);
+                actor = new Actor(_database, did, _accounts);
                 await actor.LockAsync(expected, ct).ConfigureAwait(false);
                 try
                 {
@@ -198,7 +201,7 @@ public sealed class EfActorStore : IActorStore
         $"DELETE FROM \"repo_block\" WHERE \"did\" = {did} AND \"cid\" = {cid} " +
         $"AND NOT EXISTS (SELECT 1 FROM \"record\" WHERE \"did\" = {did} AND \"cid\" = {cid})";
 
-    private sealed class Actor(PdsDatabase database, string did) : IActorStoreTransaction
+    private sealed class Actor(PdsDatabase database, string did, AccountCache accounts) : IActorStoreTransaction
     {
         private readonly PdsDbContext context = database.Context;
 
@@ -407,36 +410,74 @@ public sealed class EfActorStore : IActorStore
         // providers (snake_case tables, @-parameters), without EF Core's query pipeline.
 
         public Task<(AccountInfo? Account, StoredRecord? Record)> GetRecordWithBlockAsync(string collection, string rkey, bool withAccount, CancellationToken cancellationToken = default) =>
-            QueryAsync(
-                (withAccount ? AccountSql : "") + RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection AND r.rkey = @rkey",
+            WithAccountAsync(
+                withAccount,
+                RecordWithBlockColumns + "WHERE r.did = @did AND r.collection = @collection AND r.rkey = @rkey",
                 [("@collection", collection), ("@rkey", rkey)],
-                withAccount ? System.Data.CommandBehavior.Default : System.Data.CommandBehavior.SingleRow,
-                async (reader, ct) =>
-                {
-                    var account = withAccount ? await ReadAccountAsync(reader, ct).ConfigureAwait(false) : null;
-                    return (account, await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadStoredRecord(reader) : null);
-                },
+                System.Data.CommandBehavior.SingleRow,
+                async (reader, ct) => await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadStoredRecord(reader) : null,
                 cancellationToken);
 
         public Task<(AccountInfo? Account, IReadOnlyList<StoredRecord> Records)> ListRecordsWithBlocksAsync(string collection, int limit, string? cursor, bool reverse, bool withAccount, CancellationToken cancellationToken = default) =>
-            QueryAsync<(AccountInfo?, IReadOnlyList<StoredRecord>)>(
-                (withAccount ? AccountSql : "") + ListRecordsWithBlocksSql(cursor is not null, reverse),
+            WithAccountAsync<IReadOnlyList<StoredRecord>>(
+                withAccount,
+                ListRecordsWithBlocksSql(cursor is not null, reverse),
                 cursor is null
                     ? [("@collection", collection), ("@limit", limit)]
                     : [("@collection", collection), ("@limit", limit), ("@cursor", cursor)],
                 System.Data.CommandBehavior.Default,
                 async (reader, ct) =>
                 {
-                    var account = withAccount ? await ReadAccountAsync(reader, ct).ConfigureAwait(false) : null;
                     var records = new List<StoredRecord>(Math.Min(limit, 100));
                     while (await reader.ReadAsync(ct).ConfigureAwait(false))
                     {
                         records.Add(ReadStoredRecord(reader));
                     }
 
-                    return (account, records);
+                    return records;
                 },
                 cancellationToken);
+
+        /// <summary>
+        /// Runs a read statement and, when <paramref name="withAccount"/>, gives the repository's
+        /// account with its result. Outside a transaction an account this process read in the
+        /// last moments is taken from its account cache (ADR 0015) and the command carries the
+        /// read's statement alone; otherwise the account's statement goes ahead of it in the same
+        /// command, one round trip, and the account found is kept in the cache for the next read.
+        /// </summary>
+        private async Task<(AccountInfo? Account, T Value)> WithAccountAsync<T>(
+            bool withAccount,
+            string sql,
+            (string Name, object Value)[] parameters,
+            System.Data.CommandBehavior behavior,
+            Func<System.Data.Common.DbDataReader, CancellationToken, Task<T>> read,
+            CancellationToken cancellationToken)
+        {
+            if (!withAccount)
+            {
+                return (null, await QueryAsync(sql, parameters, behavior, read, cancellationToken).ConfigureAwait(false));
+            }
+
+            var shared = !database.InTransaction;
+            if (shared && accounts.TryGet(did, out var cached))
+            {
+                return (cached, await QueryAsync(sql, parameters, behavior, read, cancellationToken).ConfigureAwait(false));
+            }
+
+            var stamp = accounts.Stamp;
+            var result = await QueryAsync(
+                AccountSql + sql,
+                parameters,
+                System.Data.CommandBehavior.Default,
+                async (reader, ct) => (await ReadAccountAsync(reader, ct).ConfigureAwait(false), await read(reader, ct).ConfigureAwait(false)),
+                cancellationToken).ConfigureAwait(false);
+            if (shared && result.Item1 is { } account)
+            {
+                accounts.Add(account, stamp);
+            }
+
+            return result;
+        }
 
         /// <summary>
         /// Runs a read statement (with <c>@did</c> bound besides <paramref name="parameters"/>) and
