@@ -172,7 +172,12 @@ public sealed class MstTree
         return ListAsync(from: prefix, before: upper, limit: limit, reverse: reverse, cancellationToken: cancellationToken);
     }
 
-    /// <summary>Every entry in key order, reading nodes as the walk reaches them.</summary>
+    /// <summary>
+    /// Every entry in key order, reading nodes as the walk reaches them. A node the walk reads is
+    /// held only while the walk is inside it, not attached to the tree: a walk holds one path from
+    /// the root, however large the tree (an import reads every node once; kept, its nodes took
+    /// more memory than the repository's CAR). Nodes already loaded or built stay as they are.
+    /// </summary>
     public async IAsyncEnumerable<MstEntry> WalkAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await _root.EnsureLoadedAsync(Source, cancellationToken).ConfigureAwait(false);
@@ -209,6 +214,12 @@ public sealed class MstTree
 
             if (child is not null)
             {
+                if (!child.IsLoaded)
+                {
+                    // Loaded into a stub of its own, which only the walk's stack holds.
+                    child = MstNode.Stub(child.GetCid(), child.Layer);
+                }
+
                 await child.EnsureLoadedAsync(Source, cancellationToken).ConfigureAwait(false);
                 stack.Push((child, 0));
             }

@@ -196,6 +196,29 @@ public sealed class MstTreeTests
     }
 
     [Fact]
+    public async Task WalkAsync_StoredTree_KeepsNoNodeItRead()
+    {
+        // An import walks every node once: a walk holds only the path it is on, so a second walk
+        // reads every node below the root again, and the tree still answers afterwards.
+        var keys = Enumerable.Range(0, 2_000).Select(PostKey).ToList();
+        var store = new BlockMap();
+        var built = await MstTestSupport.BuildAsync(keys);
+        store.AddAll(await built.GetUnstoredBlocksAsync());
+        var counting = new CountingBlockSource(store);
+        var tree = MstTree.Load(counting, await built.GetRootCidAsync());
+        var nodes = (await built.GetAllNodeBlocksAsync()).Count;
+        Assert.True(nodes > 100);
+
+        var first = await MstTestSupport.WalkAllAsync(tree);
+        Assert.Equal(nodes, counting.Reads);
+        var second = await MstTestSupport.WalkAllAsync(tree);
+        Assert.Equal(nodes + (nodes - 1), counting.Reads);
+        Assert.Equal(keys.Order(StringComparer.Ordinal), first.Select(e => e.Key));
+        Assert.Equal(first, second);
+        Assert.Equal(MstTestSupport.ValueFor(keys[1234]), await tree.GetAsync(keys[1234]));
+    }
+
+    [Fact]
     public async Task WalkBlocksAsync_StoredTree_YieldsNodesBeforeTheirSlotsInKeyOrder()
     {
         var keys = Enumerable.Range(0, 300).Select(PostKey).ToList();
