@@ -4,7 +4,7 @@ using Pds.Domain.Repo.Car;
 namespace Pds.Domain.Repo;
 
 /// <summary>The commit and blocks of a repository CAR.</summary>
-public sealed record RepoCarContents(Cid CommitCid, Commit Commit, BlockMap Blocks);
+public sealed record RepoCarContents(Cid CommitCid, Commit Commit, PackedBlocks Blocks);
 
 /// <summary>
 /// Repository exports as CAR files: the header's first root is the commit, and the commit block
@@ -54,7 +54,18 @@ public static class RepoCar
     /// <exception cref="CarException">Malformed CAR, or the root commit block is missing or invalid.</exception>
     public static async Task<RepoCarContents> ReadAsync(Stream input, CarLimits? limits = null, CancellationToken cancellationToken = default)
     {
-        var (roots, blocks) = await CarReader.ReadAllAsync(input, limits, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<Cid> roots;
+        var blocks = new PackedBlocks();
+        var reader = await CarReader.OpenAsync(input, limits, leaveOpen: true, cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            roots = reader.Roots;
+            while (await reader.ReadNextAsync(cancellationToken).ConfigureAwait(false) is { } block)
+            {
+                blocks.Add(block.Cid, block.Data.Span);
+            }
+        }
+
         if (roots.Count == 0)
         {
             throw new CarException("repository CAR has no root commit");

@@ -34,9 +34,14 @@ public sealed class RepoCarTests
 
         Assert.Equal(commitCid, contents.CommitCid);
         Assert.Equal(commit.Unsigned, contents.Commit.Unsigned);
-        Assert.Equal(commitCid, contents.Blocks.Cids[0]);
+        Assert.Equal(commitCid, contents.Blocks.Cids.First());
         Assert.Equal(26, contents.Blocks.Count);
         Assert.Equal(tree.Cids.Take(25), contents.Blocks.Cids.Skip(1));
+        Assert.All(tree, b =>
+        {
+            Assert.True(contents.Blocks.TryGet(b.Key, out var bytes));
+            Assert.Equal(b.Value.ToArray(), bytes.ToArray());
+        });
     }
 
     [Fact]
