@@ -115,14 +115,26 @@ public sealed class PackedBlocks : IBlockSource, IEnumerable<KeyValuePair<Cid, R
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private Cid CidAt(int index)
+    /// <summary>The position of the block with this CID in the order of adding (0 for the first), or -1.</summary>
+    public int IndexOf(Cid cid)
     {
+        ArgumentNullException.ThrowIfNull(cid);
+        var key = cid.Bytes;
+        return Find(key, Hash(key));
+    }
+
+    /// <summary>The CID of the block at <paramref name="index"/> (a CID object made for the call).</summary>
+    public Cid CidAt(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
         var e = _entries[index];
         return Cid.FromBytes(_buffers[e.Buffer].AsSpan(e.Offset, e.CidLength));
     }
 
-    private ReadOnlyMemory<byte> DataAt(int index)
+    /// <summary>The bytes of the block at <paramref name="index"/>, a slice of a shared buffer.</summary>
+    public ReadOnlyMemory<byte> DataAt(int index)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
         var e = _entries[index];
         return _buffers[e.Buffer].AsMemory(e.Offset + e.CidLength, e.DataLength);
     }

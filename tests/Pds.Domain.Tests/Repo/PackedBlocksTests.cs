@@ -36,6 +36,15 @@ public sealed class PackedBlocksTests
 
         Assert.Equal(blocks.Select(b => b.Cid), packed.Cids);
         Assert.Equal(blocks.Select(b => b.Bytes), packed.Select(kv => kv.Value.ToArray()));
+        foreach (var i in new[] { 0, 1, 4_321, blocks.Count - 1 })
+        {
+            Assert.Equal(i, packed.IndexOf(blocks[i].Cid));
+            Assert.Equal(blocks[i].Cid, packed.CidAt(i));
+            Assert.Equal(blocks[i].Bytes, packed.DataAt(i).ToArray());
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => packed.CidAt(blocks.Count));
+        Assert.Throws<ArgumentOutOfRangeException>(() => packed.DataAt(-1));
     }
 
     [Fact]
@@ -60,6 +69,7 @@ public sealed class PackedBlocksTests
         var absent = Cid.ForDagCbor(Block(2, 64));
 
         Assert.False(packed.Contains(absent));
+        Assert.Equal(-1, packed.IndexOf(absent));
         Assert.False(packed.TryGet(absent, out _));
         Assert.Null(await packed.GetBlockAsync(absent));
 

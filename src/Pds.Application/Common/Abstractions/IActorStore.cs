@@ -172,11 +172,14 @@ public sealed record PendingEvent(string Type, ReadOnlyMemory<byte> Bytes)
 /// <summary>A whole repository, as <see cref="IActorStoreTransaction.ReplaceRepositoryAsync"/> stores it.</summary>
 /// <param name="RootCid">The head commit.</param>
 /// <param name="Rev">The head's revision; every block and record carries it.</param>
-/// <param name="Blocks">Every block of the repository, each CID once; enumerated once, as the blocks are stored.</param>
+/// <param name="Blocks">
+/// Every block of the repository but its records' (the commit and the tree's nodes), each CID
+/// once: a record's block is stored with its record (ADR 0016). Enumerated once, after the last
+/// record, so the caller can tell these blocks apart while the records are being found.
+/// </param>
 /// <param name="Records">
 /// Every record, with the blobs it references, enumerated once, as the records are stored: the
-/// caller can still be finding them (walking the tree, checking each record) meanwhile. The other
-/// blocks are stored after the last record, since a record's block is stored with its record.
+/// caller can still be finding them (walking the tree, checking each record) meanwhile.
 /// </param>
 public sealed record RepoReplacement(
     string RootCid,

@@ -714,9 +714,8 @@ public sealed class EfActorStore : IActorStore
             var now = DateTime.UtcNow;
             object nowValue = now; // boxed once for every row
 
-            // The records go first, as the caller finds them: their blocks go on their rows only
-            // (ADR 0016), so the other blocks can be told apart only once every record is known.
-            var recordCids = new HashSet<string>(StringComparer.Ordinal);
+            // The records go first, as the caller finds them, with their blocks on their rows
+            // (ADR 0016); the caller can tell the other blocks apart only once every record is known.
             var blobRows = new List<object?[]>();
             await RecordRows.RunAsync(context, RecordRowsAsync(), cancellationToken).ConfigureAwait(false);
 
@@ -726,7 +725,6 @@ public sealed class EfActorStore : IActorStore
             await BlockRows.RunAsync(
                 context,
                 replacement.Blocks
-                    .Where(b => !recordCids.Contains(b.Key))
                     .OrderBy(b => b.Key, StringComparer.Ordinal)
                     .Select(b => new object?[] { did, b.Key, rev, b.Value.Length, SqlBatch.WholeArray(b.Value) }),
                 cancellationToken).ConfigureAwait(false);
@@ -743,7 +741,6 @@ public sealed class EfActorStore : IActorStore
             {
                 await foreach (var r in replacement.Records.WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
-                    recordCids.Add(r.Cid);
                     foreach (var blob in r.BlobCids.Distinct(StringComparer.Ordinal))
                     {
                         blobRows.Add([did, blob, r.Uri]);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pds.Application.Repo.Commands.ImportRepo;
 using Pds.Domain.Crypto;
@@ -103,6 +104,38 @@ public sealed class ImportRepoTests(PdsApiFactory factory) : IClassFixture<PdsAp
         Assert.Equal(0, missing.GetProperty("blobs").GetArrayLength());
         status = await (await _client.GetAsync("com.atproto.server.checkAccountStatus", access)).ReadOkJsonAsync();
         Assert.Equal(1, status.GetProperty("importedBlobs").GetInt64());
+    }
+
+    [Fact]
+    public async Task ImportRepo_RecordBlocksStoredOnTheirRecordsOnly()
+    {
+        // ADR 0016: a record's block is on its record's row; repo_block holds the commit and the
+        // tree's nodes, every one of them.
+        var (did, access, car, _, _) = await MigratingAccountAsync(300);
+        Assert.Equal(HttpStatusCode.OK, (await ImportAsync(access, car)).StatusCode);
+
+        var contents = await RepoCar.ReadAsync(new MemoryStream(car));
+        var recordCids = new HashSet<string>();
+        await foreach (var entry in Pds.Domain.Repo.Mst.MstTree.Load(contents.Blocks, contents.Commit.Data).WalkAsync())
+        {
+            recordCids.Add(entry.Value.ToString());
+        }
+
+        Assert.Equal(301, recordCids.Count);
+        var others = contents.Blocks.Cids.Select(c => c.ToString()).Where(c => !recordCids.Contains(c)).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains(contents.CommitCid.ToString(), others);
+        Assert.True(others.Count > 2);
+
+        using var scope = factory.Services.CreateScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<Pds.Infrastructure.Persistence.PdsDbContext>()
+            .Set<Pds.Infrastructure.Persistence.Rows.RepoBlockRow>()
+            .Where(b => b.Did == did)
+            .Select(b => b.Cid)
+            .ToListAsync();
+        Assert.Equal(others, stored.Order(StringComparer.Ordinal));
+
+        var status = await (await _client.GetAsync("com.atproto.server.checkAccountStatus", access)).ReadOkJsonAsync();
+        Assert.Equal(contents.Blocks.Count, status.GetProperty("repoBlocks").GetInt64());
     }
 
     [Fact]

@@ -68,13 +68,17 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
         // Handed over a chunk at a time, with a bound: the walk outruns the inserts, and unbounded
         // it held every record of the repository at once (docs/PERFORMANCE.md).
         var found = new ChunkedHandOver<ImportedRecord>(RecordsPerChunk, ChunksInFlight);
+
+        // Which of the CAR's blocks are records' (stored on their records' rows, ADR 0016): marked
+        // by the walk, read once the last record has been handed over.
+        var isRecord = new bool[contents.Blocks.Count];
         using var stopWalk = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var walk = Task.Run(
             async () =>
             {
                 try
                 {
-                    await WalkAsync(contents, did, found, stopWalk.Token).ConfigureAwait(false);
+                    await WalkAsync(contents, did, isRecord, found, stopWalk.Token).ConfigureAwait(false);
                     await found.CompleteAsync(stopWalk.Token).ConfigureAwait(false);
                 }
                 catch (Exception e)
@@ -92,8 +96,7 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
                 did,
                 async (repo, ct) =>
                 {
-                    var blocks = contents.Blocks.Select(b => KeyValuePair.Create(b.Key.ToString(), b.Value));
-                    await repo.ReplaceRepositoryAsync(new RepoReplacement(contents.CommitCid.ToString(), rev, blocks, found.ReadAllAsync(ct)), ct).ConfigureAwait(false);
+                    await repo.ReplaceRepositoryAsync(new RepoReplacement(contents.CommitCid.ToString(), rev, OtherBlocks(contents.Blocks, isRecord), found.ReadAllAsync(ct)), ct).ConfigureAwait(false);
                     if (account is { IsActive: true })
                     {
                         await sequencer.AppendAsync(SyncEvent.FromCommit(contents.Commit.Did, contents.Commit, clock.GetUtcNow()), ct).ConfigureAwait(false);
@@ -114,8 +117,24 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
         return Unit.Value;
     }
 
-    /// <summary>Every record the commit's tree reaches, with the blobs it references, in key order; refuses a repository with anything missing or malformed.</summary>
-    private static async Task WalkAsync(RepoCarContents contents, string did, ChunkedHandOver<ImportedRecord> records, CancellationToken cancellationToken)
+    /// <summary>The blocks that are not records', in the CAR's order; enumerated after the walk has marked every record's.</summary>
+    private static IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> OtherBlocks(PackedBlocks blocks, bool[] isRecord)
+    {
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            if (!isRecord[i])
+            {
+                yield return KeyValuePair.Create(blocks.CidAt(i).ToString(), blocks.DataAt(i));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every record the commit's tree reaches, with the blobs it references, in key order, each
+    /// record's block marked in <paramref name="isRecord"/>; refuses a repository with anything
+    /// missing or malformed.
+    /// </summary>
+    private static async Task WalkAsync(RepoCarContents contents, string did, bool[] isRecord, ChunkedHandOver<ImportedRecord> records, CancellationToken cancellationToken)
     {
         try
         {
@@ -123,10 +142,14 @@ public sealed class ImportRepoHandler(IRequestContext request, IAccountStore acc
             string? collection = null;
             await foreach (var entry in tree.WalkAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (!contents.Blocks.TryGet(entry.Value, out var bytes))
+                var index = contents.Blocks.IndexOf(entry.Value);
+                if (index < 0)
                 {
                     throw XrpcException.InvalidRequest($"Missing record block for {entry.Key}");
                 }
+
+                var bytes = contents.Blocks.DataAt(index);
+                isRecord[index] = true;
 
                 var slash = entry.Key.IndexOf('/', StringComparison.Ordinal);
                 if (slash <= 0 || !Domain.Syntax.Nsid.IsValid(entry.Key.AsSpan(0, slash)) || !Domain.Syntax.RecordKey.IsValid(entry.Key.AsSpan(slash + 1)))
