@@ -227,6 +227,43 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     }
 
     [Fact]
+    public async Task Reads_OpenTheContextsConnectionOnlyWhenAStatementRunsOnIt()
+    {
+        // On SQLite getRecord and listRecords run on kept connections (ADR 0018): a read that only
+        // makes them leaves the context's connection closed; the first statement on it opens it,
+        // for the rest of the read. PostgreSQL opens it for the whole read.
+        var did = NewDid();
+        await WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        {
+            await tx.SetRootAsync("bafycommit1", "rev1", ct);
+            await tx.PutBlockAsync("bafy3ka", new byte[] { 0xa0 }, "rev1", ct);
+            await tx.PutRecordAsync("app.bsky.feed.post", "3ka", $"at://{did}/app.bsky.feed.post/3ka", "bafy3ka", "rev1", ct);
+            return 0;
+        }));
+
+        var sqlite = _db.Provider == DatabaseProvider.Sqlite;
+        await WithStoreAsync(async (store, sp) =>
+        {
+            var connection = sp.GetRequiredService<PdsDbContext>().Database.GetDbConnection();
+            var cids = await store.ReadAsync(did, async (reader, ct) =>
+            {
+                var (_, record) = await reader.GetRecordWithBlockAsync("app.bsky.feed.post", "3ka", false, ct);
+                var (_, listed) = await reader.ListRecordsWithBlocksAsync("app.bsky.feed.post", 10, null, false, false, ct);
+                Assert.Equal(sqlite ? System.Data.ConnectionState.Closed : System.Data.ConnectionState.Open, connection.State);
+                var root = await reader.GetRootAsync(ct);
+                Assert.Equal(System.Data.ConnectionState.Open, connection.State);
+                var block = await reader.GetBlockAsync("bafy3ka", ct);
+                Assert.Equal(System.Data.ConnectionState.Open, connection.State);
+                return (record?.Cid, Assert.Single(listed).Cid, root?.Cid, block);
+            });
+            Assert.Equal(("bafy3ka", "bafy3ka", "bafycommit1"), (cids.Item1, cids.Item2, cids.Item3));
+            Assert.Equal(new byte[] { 0xa0 }, cids.block);
+            Assert.Equal(System.Data.ConnectionState.Closed, connection.State);
+            return 0;
+        });
+    }
+
+    [Fact]
     public async Task RecordReads_WithAccount_ReadTheAccountAsTheAccountStoreDoes()
     {
         var did = NewDid();

@@ -40,18 +40,28 @@ public sealed class EfActorStore : IActorStore
     }
 
     // One open of the connection for the whole read: outside a transaction EF Core would open and
-    // close it around every query, and each open of a SQLite connection re-registers its functions.
+    // close it around every query. On SQLite with kept read connections (ADR 0018) it is opened at
+    // the read's first statement that runs on it, if any: getRecord and listRecords never need it.
     private static async Task<T> ReadOpenAsync<T>(PdsDatabase on, string did, AccountCache accounts, Func<IActorStoreReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         var database = on.Context.Database;
-        await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var onUse = on.SqliteReads is not null;
+        if (!onUse)
+        {
+            await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var actor = new Actor(on, did, accounts) { OpensOnUse = onUse };
         try
         {
-            return await read(new Actor(on, did, accounts), cancellationToken).ConfigureAwait(false);
+            return await read(actor, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            await database.CloseConnectionAsync().ConfigureAwait(false);
+            if (!onUse || actor.OpenedOnUse)
+            {
+                await database.CloseConnectionAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -227,12 +237,26 @@ public sealed class EfActorStore : IActorStore
 
         public string Did => did;
 
+        /// <summary>Whether the context's connection is opened at the first statement that needs it (a read, see <c>ReadOpenAsync</c>).</summary>
+        public bool OpensOnUse { get; init; }
+
+        /// <summary>Whether <see cref="OpensOnUse"/> has opened the connection; the read closes it at its end.</summary>
+        public bool OpenedOnUse { get; private set; }
+
         /// <summary>
         /// Sends the commit statements waiting for the COMMIT now, so that what runs after them in
-        /// this transaction sees their changes.
+        /// this transaction sees their changes; in a read that opens the context's connection on
+        /// use, opens it unless <paramref name="needsConnection"/> is false. Every method that runs
+        /// statements on the context's connection begins here.
         /// </summary>
-        private async ValueTask SendDeferredAsync(CancellationToken cancellationToken, bool lockMayWait = false)
+        private async ValueTask SendDeferredAsync(CancellationToken cancellationToken, bool lockMayWait = false, bool needsConnection = true)
         {
+            if (needsConnection && OpensOnUse && !OpenedOnUse)
+            {
+                await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                OpenedOnUse = true;
+            }
+
             if (_commitDeferred || (LockPending && !lockMayWait))
             {
                 _commitDeferred = false;
@@ -492,8 +516,9 @@ public sealed class EfActorStore : IActorStore
             Func<System.Data.Common.DbDataReader, CancellationToken, Task<T>> read,
             CancellationToken cancellationToken)
         {
-            await SendDeferredAsync(cancellationToken).ConfigureAwait(false);
-            if (database.SqliteReads is { } kept && !database.InTransaction)
+            var kept = database.InTransaction ? null : database.SqliteReads;
+            await SendDeferredAsync(cancellationToken, needsConnection: kept is null).ConfigureAwait(false);
+            if (kept is not null)
             {
                 return await kept.ReadAsync(sql, [("@did", did), .. parameters], behavior, read, cancellationToken).ConfigureAwait(false);
             }
