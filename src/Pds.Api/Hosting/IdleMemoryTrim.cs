@@ -14,28 +14,31 @@ public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemor
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
-    /// <summary>Allocations since the last trim (or full collection) that make one worth running.</summary>
+    /// <summary>Allocations since the last trim (or blocking full collection) that make one worth running.</summary>
     public const long BurstBytes = 32L * 1024 * 1024;
 
     /// <summary>Allocations within an interval under which the process counts as quiet.</summary>
     public const long QuietBytes = 1024L * 1024;
 
     private readonly Func<long> _allocatedBytes = () => GC.GetTotalAllocatedBytes(precise: false);
-    private readonly Func<int> _fullCollections = () => GC.CollectionCount(GC.MaxGeneration);
+    // The number (GCMemoryInfo.Index) of the last blocking full collection. A background one does
+    // not compact, and large-object allocations set them off during a burst: counted, one at the
+    // end of a burst would stand in for a trim that never ran.
+    private readonly Func<long> _lastFullBlocking = () => GC.GetGCMemoryInfo(GCKind.FullBlocking).Index;
     private readonly Action _collect = static () => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     /// <summary>For tests: the runtime's counters and the collection replaced.</summary>
-    internal IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemoryTrim> logger, Func<long> allocatedBytes, Func<int> fullCollections, Action collect)
+    internal IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemoryTrim> logger, Func<long> allocatedBytes, Func<long> lastFullBlocking, Action collect)
         : this(clock, logger)
     {
         _allocatedBytes = allocatedBytes;
-        _fullCollections = fullCollections;
+        _lastFullBlocking = lastFullBlocking;
         _collect = collect;
     }
 
     private long _atTrim;
     private long _atTick;
-    private int _fullCollectionsSeen;
+    private long _lastFullBlockingSeen;
 
     /// <summary>Trims run since start.</summary>
     public int Trims { get; private set; }
@@ -44,11 +47,11 @@ public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemor
     internal bool Tick()
     {
         var allocated = _allocatedBytes();
-        var full = _fullCollections();
-        if (full != _fullCollectionsSeen)
+        var full = _lastFullBlocking();
+        if (full != _lastFullBlockingSeen)
         {
-            // A full collection of the collector's own already gave back what it could.
-            _fullCollectionsSeen = full;
+            // A blocking full collection of the collector's own already gave back what it could.
+            _lastFullBlockingSeen = full;
             _atTrim = _atTick;
         }
 
@@ -64,8 +67,7 @@ public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemor
         var started = clock.GetTimestamp();
         _collect();
         var pause = clock.GetElapsedTime(started);
-        _atTrim = _atTick = _allocatedBytes();
-        _fullCollectionsSeen = _fullCollections();
+        Rebase();
         Trims++;
         LogTrimmed(logger, burst >> 20, (long)pause.TotalMilliseconds, committedBefore >> 20, GC.GetGCMemoryInfo().TotalCommittedBytes >> 20);
         return true;
@@ -73,13 +75,19 @@ public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemor
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _atTrim = _atTick = _allocatedBytes();
-        _fullCollectionsSeen = _fullCollections();
+        Rebase();
         using var timer = new PeriodicTimer(Interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             Tick();
         }
+    }
+
+    // Counts from now: at start, and after a trim.
+    private void Rebase()
+    {
+        _atTrim = _atTick = _allocatedBytes();
+        _lastFullBlockingSeen = _lastFullBlocking();
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Idle after {AllocatedMiB} MiB of allocations: a full collection gave memory back in {PauseMs} ms, the collector's committed memory {BeforeMiB} -> {AfterMiB} MiB")]

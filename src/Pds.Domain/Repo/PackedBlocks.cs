@@ -16,8 +16,8 @@ public sealed class PackedBlocks : IBlockSource, IEnumerable<KeyValuePair<Cid, R
 {
     // Buffers start small (a permission proof is a few blocks) and double up to this size, below
     // the runtime's large-object threshold (85,000 bytes): large objects count towards full
-    // collections, and an import's buffers set off background ones that kept the idle trim
-    // (ADR 0021) from running after it. A block larger than that gets a buffer of its own.
+    // collections, which an import's buffers would otherwise set off. A block larger than that
+    // gets a buffer of its own.
     private const int FirstBufferSize = 16 * 1024;
     private const int LargestBufferSize = 64 * 1024;
 

@@ -105,7 +105,7 @@ public sealed class IdleMemoryTrimTests : IAsyncLifetime
             Assert.False(trim.Tick());
         }
 
-        // A burst that a full collection of the runtime's own already cleaned up after.
+        // A burst that a blocking full collection of the runtime's own already cleaned up after.
         counters.Allocated += IdleMemoryTrim.BurstBytes;
         Assert.False(trim.Tick());
         counters.FullCollections++;
@@ -132,7 +132,7 @@ public sealed class IdleMemoryTrimTests : IAsyncLifetime
     private sealed class FakeCounters
     {
         public long Allocated;
-        public int FullCollections;
+        public long FullCollections;
         public int Collections;
     }
 }
