@@ -12,10 +12,10 @@ if (!app.TryValidateConfiguration())
     return 1;
 }
 
-await app.MigrateDatabaseAsync().ConfigureAwait(false);
+var applied = await app.MigrateDatabaseAsync().ConfigureAwait(false);
 if (args is ["migrate", ..])
 {
-    Console.WriteLine("database migrations applied");
+    Console.WriteLine(applied.Count == 0 ? "database up to date" : $"database migrations applied: {string.Join(", ", applied)}");
     return 0;
 }
 

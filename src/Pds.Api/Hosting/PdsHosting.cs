@@ -118,12 +118,19 @@ internal static class PdsHosting
         }
     }
 
-    public static async Task MigrateDatabaseAsync(this WebApplication app)
+    /// <summary>Applies the database's pending migrations and returns their ids (none when it is up to date).</summary>
+    public static async Task<IReadOnlyList<string>> MigrateDatabaseAsync(this WebApplication app)
     {
         var scope = app.Services.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            await DatabaseMigrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<PdsDbContext>()).ConfigureAwait(false);
+            var applied = await DatabaseMigrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<PdsDbContext>()).ConfigureAwait(false);
+            if (applied.Count > 0)
+            {
+                app.Logger.LogInformation("Applied {Count} database migration(s): {Migrations}", applied.Count, string.Join(", ", applied));
+            }
+
+            return applied;
         }
     }
 

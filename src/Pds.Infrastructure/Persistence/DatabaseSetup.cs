@@ -14,6 +14,9 @@ public static class DatabaseSetup
     /// <summary>How long a SQLite connection waits on a lock held by another process before failing.</summary>
     public const int SqliteBusyTimeoutMs = 30_000;
 
+    /// <summary>The table in which EF Core records the migrations applied to a database.</summary>
+    internal const string MigrationsHistoryTable = "ef_migrations_history";
+
     public static void ConfigureSqlite(DbContextOptionsBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -27,7 +30,7 @@ public static class DatabaseSetup
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         }
 
-        builder.UseSqlite(csb.ConnectionString, o => o.MigrationsHistoryTable("ef_migrations_history"))
+        builder.UseSqlite(csb.ConnectionString, o => o.MigrationsHistoryTable(MigrationsHistoryTable))
             .AddInterceptors(SqlitePragmas.Instance)
             .ReplaceService<Microsoft.EntityFrameworkCore.Migrations.IMigrationsAssembly, MigrationsFromMetadata>();
     }
@@ -35,7 +38,7 @@ public static class DatabaseSetup
     public static void ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.UseNpgsql(WithConnectionDefaults(connectionString), o => o.MigrationsHistoryTable("ef_migrations_history"))
+        builder.UseNpgsql(WithConnectionDefaults(connectionString), o => o.MigrationsHistoryTable(MigrationsHistoryTable))
             .ReplaceService<Microsoft.EntityFrameworkCore.Migrations.IMigrationsAssembly, MigrationsFromMetadata>();
     }
 

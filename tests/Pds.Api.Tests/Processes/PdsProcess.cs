@@ -48,6 +48,41 @@ public sealed class PdsProcess : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         port ??= FreePort();
+        var info = StartInfo(settings, port.Value, []);
+        var process = new Process { StartInfo = info };
+        var started = new PdsProcess(process, port.Value);
+        process.OutputDataReceived += (_, e) => started.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => started.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await started.WaitUntilHealthyAsync();
+        return started;
+    }
+
+    /// <summary>
+    /// Runs the built server with <paramref name="arguments"/> (a command such as <c>migrate</c>)
+    /// until it exits, and returns its exit code and everything it printed.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> settings, params string[] arguments)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        using var process = new Process { StartInfo = StartInfo(settings, FreePort(), arguments) };
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await process.WaitForExitAsync();
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> settings, int port, string[] arguments)
+    {
         var dll = Path.Combine(AppContext.BaseDirectory, "Pds.Api.dll");
         var info = new ProcessStartInfo("timeout")
         {
@@ -56,7 +91,7 @@ public sealed class PdsProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--signal=KILL", ((int)HardLimit.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "dotnet", dll })
+        foreach (var argument in new[] { "--signal=KILL", ((int)HardLimit.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "dotnet", dll }.Concat(arguments))
         {
             info.ArgumentList.Add(argument);
         }
@@ -67,19 +102,10 @@ public sealed class PdsProcess : IAsyncDisposable
         }
 
         info.Environment["PDS_BIND_ADDRESS"] = "127.0.0.1";
-        info.Environment["PDS_PORT"] = port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["PDS_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["DOTNET_gcServer"] = "0";
         info.Environment.Remove("ASPNETCORE_URLS");
-
-        var process = new Process { StartInfo = info };
-        var started = new PdsProcess(process, port.Value);
-        process.OutputDataReceived += (_, e) => started.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => started.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await started.WaitUntilHealthyAsync();
-        return started;
+        return info;
     }
 
     /// <summary>

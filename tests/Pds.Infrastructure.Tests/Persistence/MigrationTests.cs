@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Pds.Application.Common.Configuration;
 using Pds.Infrastructure.Persistence;
@@ -29,6 +31,61 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
 
         // Migrating again is a no-op.
         await _db.MigrateAsync();
+    }
+
+    [Fact]
+    public async Task Migrate_UpToDateDatabase_ReadsTheHistoryWithoutRunningTheMigrator()
+    {
+        var fresh = new TestDatabase();
+        await fresh.InitializeAsync();
+        try
+        {
+            // A new database: every migration is applied, through EF Core's migrator.
+            var first = new List<EventId>();
+            await using (var context = ContextLoggingEvents(fresh, first))
+            {
+                var applied = await DatabaseMigrator.MigrateAsync(context);
+                Assert.Equal(context.Database.GetMigrations(), applied);
+                Assert.Empty(await context.Database.GetPendingMigrationsAsync());
+            }
+
+            Assert.Contains(RelationalEventId.MigrateUsingConnection, first);
+            // Nothing logged a failed command (reading a history table not yet there).
+            Assert.DoesNotContain(RelationalEventId.CommandError, first);
+
+            // Up to date: nothing applied, and the migrator (which would also build and compare
+            // the snapshot's and the context's models) never runs.
+            var second = new List<EventId>();
+            await using (var context = ContextLoggingEvents(fresh, second))
+            {
+                Assert.Empty(await DatabaseMigrator.MigrateAsync(context));
+            }
+
+            Assert.DoesNotContain(RelationalEventId.MigrateUsingConnection, second);
+            Assert.DoesNotContain(RelationalEventId.MigrationsNotApplied, second);
+        }
+        finally
+        {
+            await fresh.DisposeAsync();
+        }
+    }
+
+    // A context on the test database that records the id of every event EF Core logs.
+    private static PdsDbContext ContextLoggingEvents(TestDatabase database, List<EventId> events)
+    {
+        var options = database.Options;
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            var sqlite = new DbContextOptionsBuilder<SqlitePdsDbContext>();
+            DatabaseSetup.ConfigureSqlite(sqlite, options.ConnectionString);
+            sqlite.LogTo((_, _) => true, e => { lock (events) { events.Add(e.EventId); } });
+            return new SqlitePdsDbContext(sqlite.Options);
+        }
+
+        var postgres = new DbContextOptionsBuilder<PostgresPdsDbContext>();
+        DatabaseSetup.ConfigurePostgres(postgres, options.ConnectionString);
+        postgres.LogTo((_, _) => true, e => { lock (events) { events.Add(e.EventId); } });
+        return new PostgresPdsDbContext(postgres.Options);
     }
 
     [Fact]
