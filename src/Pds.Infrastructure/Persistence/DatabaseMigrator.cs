@@ -24,17 +24,18 @@ public static class DatabaseMigrator
     public static async Task<IReadOnlyList<string>> MigrateAsync(PdsDbContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var applied = await AppliedAsync(context, cancellationToken).ConfigureAwait(false);
+        var (opened, applied) = await AppliedAsync(context, cancellationToken).ConfigureAwait(false);
         var pending = context.Database.GetMigrations().Where(id => applied is null || !applied.Contains(id)).ToList();
         if (pending.Count == 0)
         {
             return [];
         }
 
-        if (applied is null)
+        if (opened && applied is null)
         {
-            // A new database. EF Core would first read the history table that is not there yet,
-            // and log that command's failure as an error.
+            // A database without the history table. EF Core would first read that table, and log
+            // the command's failure as an error. (A database that could not be opened, EF Core
+            // creates if it does not exist, or reports why.)
             await context.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -44,19 +45,29 @@ public static class DatabaseMigrator
         return pending;
     }
 
-    // The ids in the migrations history, or null when the table does not exist. Read on the
-    // context's connection but outside EF Core's command logging: a missing table is expected.
-    private static async Task<HashSet<string>?> AppliedAsync(PdsDbContext context, CancellationToken cancellationToken)
+    // Whether the database could be opened, and the ids in its migrations history (null when it
+    // could not be opened or has no history table yet). Read on the context's connection, opened
+    // here outside EF Core's logging: a database or table not there yet is expected, no error.
+    private static async Task<(bool Opened, HashSet<string>? Applied)> AppliedAsync(PdsDbContext context, CancellationToken cancellationToken)
     {
         var connection = context.Database.GetDbConnection();
-        var opened = connection.State == ConnectionState.Closed;
-        if (opened)
-        {
-            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        var openedHere = false;
         try
         {
+            if (connection.State == ConnectionState.Closed)
+            {
+                try
+                {
+                    await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (DbException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return (false, null);
+                }
+
+                openedHere = true;
+            }
+
             var command = connection.CreateCommand();
             await using (command.ConfigureAwait(false))
             {
@@ -75,17 +86,17 @@ public static class DatabaseMigrator
                 }
                 catch (DbException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    return null;
+                    return (true, null);
                 }
 
-                return ids;
+                return (true, ids);
             }
         }
         finally
         {
-            if (opened)
+            if (openedHere)
             {
-                await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+                await connection.CloseAsync().ConfigureAwait(false);
             }
         }
     }

@@ -70,6 +70,52 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
         }
     }
 
+    [Fact]
+    public async Task Migrate_DatabaseNotCreatedYet_CreatesItAndAppliesEveryMigration()
+    {
+        // A PostgreSQL database or a SQLite file that does not exist yet, as on a first start.
+        var directory = Directory.CreateTempSubdirectory("pds-migrate-");
+        var options = _db.Provider == DatabaseProvider.Sqlite
+            ? _db.Options with { ConnectionString = $"Data Source={Path.Combine(directory.FullName, "new", "pds.sqlite")}" }
+            : _db.Options with
+            {
+                ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(_db.Options.ConnectionString)
+                {
+                    Database = "pds_new_" + Guid.NewGuid().ToString("N"),
+                }.ConnectionString,
+            };
+        try
+        {
+            await using (var context = DatabaseSetup.CreateContext(options))
+            {
+                var applied = await DatabaseMigrator.MigrateAsync(context);
+                Assert.Equal(context.Database.GetMigrations(), applied);
+                Assert.Empty(await context.Database.GetPendingMigrationsAsync());
+                Assert.Equal(0, await context.SequencerCounter.Where(c => c.Id == 1).Select(c => c.Value).SingleAsync());
+            }
+
+            await using (var again = DatabaseSetup.CreateContext(options))
+            {
+                Assert.Empty(await DatabaseMigrator.MigrateAsync(again));
+            }
+        }
+        finally
+        {
+            if (_db.Provider == DatabaseProvider.Postgres)
+            {
+                await using var context = DatabaseSetup.CreateContext(options);
+                Npgsql.NpgsqlConnection.ClearAllPools();
+                await context.Database.EnsureDeletedAsync();
+            }
+            else
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            }
+
+            directory.Delete(recursive: true);
+        }
+    }
+
     // A context on the test database that records the id of every event EF Core logs.
     private static PdsDbContext ContextLoggingEvents(TestDatabase database, List<EventId> events)
     {
