@@ -9,7 +9,7 @@ namespace Pds.Application.OAuth;
 /// </summary>
 public sealed class OAuthSignIn(IAccountStore accounts)
 {
-    private static readonly Lazy<string> DecoyHash = new(() => PasswordHasher.Hash(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))));
+    private static readonly string DecoyHash = PasswordHasher.NewDecoy();
 
     /// <summary>The account's DID, or null with a message to show.</summary>
     public async Task<(string? Did, string? Error)> SignInAsync(string? identifier, string? password, CancellationToken cancellationToken)
@@ -23,7 +23,7 @@ public sealed class OAuthSignIn(IAccountStore accounts)
 
         var account = await FindAsync(identifier, cancellationToken).ConfigureAwait(false);
         var hash = account is null ? null : await accounts.GetPasswordHashAsync(account.Did, cancellationToken).ConfigureAwait(false);
-        var ok = PasswordHasher.Verify(password, hash ?? DecoyHash.Value) && hash is not null;
+        var ok = await PasswordHasher.VerifyAsync(password, hash ?? DecoyHash, cancellationToken).ConfigureAwait(false) && hash is not null;
         if (!ok || account is null)
         {
             return (null, "Wrong identifier or password.");

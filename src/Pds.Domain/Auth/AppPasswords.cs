@@ -79,6 +79,18 @@ public static class AppPasswords
         return PasswordHasher.HashWithSalt(password, Salt(did));
     }
 
+    /// <summary><see cref="Hash"/> for a request: the caller holds no thread while the derivation waits or runs.</summary>
+    public static Task<string> HashAsync(string did, string password, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        if (password.Length > PasswordHasher.OldPasswordMaxLength)
+        {
+            throw new ArgumentException("Password too long.", nameof(password));
+        }
+
+        return PasswordHasher.HashWithSaltAsync(password, Salt(did), cancellationToken);
+    }
+
     /// <summary>Checks an app password against a stored hash of the same account, in constant time.</summary>
     public static bool Verify(string did, string? password, string? stored) =>
         did is not null && stored is not null

@@ -39,16 +39,35 @@ public static class PasswordHasher
     /// <summary>Hashes a new password with a fresh random salt. Throws if it is longer than <see cref="NewPasswordMaxLength"/>.</summary>
     public static string Hash(string password)
     {
+        CheckNewPassword(password);
+        return HashWithSalt(password, NewSalt());
+    }
+
+    /// <summary>
+    /// <see cref="Hash"/> for a request: the caller holds no thread while the derivation waits or runs
+    /// (see <see cref="Scrypt.DeriveKeyAsync"/>).
+    /// </summary>
+    public static async Task<string> HashAsync(string password, CancellationToken cancellationToken = default)
+    {
+        CheckNewPassword(password);
+        return await HashWithSaltAsync(password, NewSalt(), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void CheckNewPassword(string password)
+    {
         ArgumentNullException.ThrowIfNull(password);
         if (password.Length > NewPasswordMaxLength)
         {
             throw new ArgumentException(
                 $"Password too long. Maximum length is {NewPasswordMaxLength} characters.", nameof(password));
         }
+    }
 
+    private static string NewSalt()
+    {
         Span<byte> salt = stackalloc byte[SaltLength];
         RandomNumberGenerator.Fill(salt);
-        return HashWithSalt(password, Convert.ToHexStringLower(salt));
+        return Convert.ToHexStringLower(salt);
     }
 
     /// <summary>
@@ -59,7 +78,19 @@ public static class PasswordHasher
     {
         ArgumentNullException.ThrowIfNull(password);
         ArgumentNullException.ThrowIfNull(salt);
-        var derived = Derive(password, salt);
+        return Stored(salt, Derive(password, salt));
+    }
+
+    /// <summary><see cref="HashWithSalt"/> for a request (see <see cref="HashAsync"/>).</summary>
+    public static async Task<string> HashWithSaltAsync(string password, string salt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        ArgumentNullException.ThrowIfNull(salt);
+        return Stored(salt, await DeriveAsync(password, salt, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static string Stored(string salt, byte[] derived)
+    {
         try
         {
             return salt + ":" + Convert.ToHexStringLower(derived);
@@ -75,22 +106,50 @@ public static class PasswordHasher
     /// longer than <see cref="OldPasswordMaxLength"/> never match; nothing throws for bad input.
     /// The derived hash is compared in constant time.
     /// </summary>
-    public static bool Verify(string? password, string? stored)
+    public static bool Verify(string? password, string? stored) =>
+        TryParse(password, stored, out var salt, out var expected)
+        && Matches(Derive(password!, salt), expected);
+
+    /// <summary>
+    /// A well-formed stored value of a random salt and a random hash, which no password matches
+    /// (but by a chance of 2^-512): verifying a password against it costs what checking a real
+    /// one does, so a login for an account that does not exist takes as long as one that does.
+    /// </summary>
+    public static string NewDecoy() =>
+        Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(SaltLength)) + ":"
+        + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(HashLength));
+
+    /// <summary><see cref="Verify"/> for a request (see <see cref="HashAsync"/>).</summary>
+    public static async Task<bool> VerifyAsync(string? password, string? stored, CancellationToken cancellationToken = default) =>
+        TryParse(password, stored, out var salt, out var expected)
+        && Matches(await DeriveAsync(password!, salt, cancellationToken).ConfigureAwait(false), expected);
+
+    // A password worth deriving, and the salt text and hash of a well-formed stored value.
+    private static bool TryParse(string? password, string? stored, out string salt, out byte[] expected)
     {
+        salt = "";
+        expected = [];
         if (password is null || password.Length > OldPasswordMaxLength
-            || !TrySplit(stored, out var salt, out var hashHex))
+            || !TrySplit(stored, out var saltText, out var hashHex))
         {
             return false;
         }
 
-        Span<byte> expected = stackalloc byte[HashLength];
-        if (Convert.FromHexString(hashHex, expected, out _, out var written) != System.Buffers.OperationStatus.Done
+        var hash = new byte[HashLength];
+        if (Convert.FromHexString(hashHex, hash, out _, out var written) != System.Buffers.OperationStatus.Done
             || written != HashLength)
         {
             return false;
         }
 
-        var derived = Derive(password, salt.ToString());
+        salt = saltText.ToString();
+        expected = hash;
+        return true;
+    }
+
+    // Compares in constant time, then wipes the derived key.
+    private static bool Matches(byte[] derived, byte[] expected)
+    {
         try
         {
             return CryptographicOperations.FixedTimeEquals(derived, expected);
@@ -123,6 +182,21 @@ public static class PasswordHasher
         {
             var derived = new byte[HashLength];
             Scrypt.DeriveKey(passwordBytes, Encoding.UTF8.GetBytes(salt), CostN, BlockSize, Parallelism, derived);
+            return derived;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(passwordBytes);
+        }
+    }
+
+    private static async Task<byte[]> DeriveAsync(string password, string salt, CancellationToken cancellationToken)
+    {
+        var passwordBytes = Encoding.UTF8.GetBytes(password);
+        try
+        {
+            var derived = new byte[HashLength];
+            await Scrypt.DeriveKeyAsync(passwordBytes, Encoding.UTF8.GetBytes(salt), CostN, BlockSize, Parallelism, derived, cancellationToken).ConfigureAwait(false);
             return derived;
         }
         finally

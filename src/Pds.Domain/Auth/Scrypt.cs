@@ -11,16 +11,24 @@ namespace Pds.Domain.Auth;
 /// The scrypt key derivation function (RFC 7914). PBKDF2-HMAC-SHA256 comes from the platform
 /// (OpenSSL); the memory-hard ROMix with Salsa20/8 runs on 32-bit words held in locals, which is where
 /// the time goes. The 128·N·r byte scratch area (16 MiB at the parameters passwords use) is wiped
-/// after use and kept for the next derivation, one per slot, until no derivation has run for
-/// <see cref="IdleRelease"/> (see <see cref="Scratch"/>). At most one derivation per core runs at a
-/// time; hashing is CPU-bound, so more at once would only multiply that memory without finishing any
-/// sooner.
+/// after use and kept for the next derivation, one per hashing thread, until no derivation has run
+/// for <see cref="IdleRelease"/> (see <see cref="Scratch"/>).
 /// </summary>
+/// <remarks>
+/// Derivations run on threads of their own, one per core, in the order they were asked for: hashing
+/// is CPU-bound, so more at once would only multiply that memory without finishing any sooner. A
+/// derivation takes tens of milliseconds; run on the thread pool, a burst of logins would hold its
+/// threads (two on a two-core machine) and every other request would queue behind them for a
+/// thread, for hundreds of milliseconds (docs/PERFORMANCE.md). A caller of
+/// <see cref="DeriveKeyAsync"/> holds no thread while its derivation waits or runs.
+/// </remarks>
 internal static class Scrypt
 {
-    private static readonly SemaphoreSlim Slots = new(Environment.ProcessorCount, Environment.ProcessorCount);
+    private static readonly BlockingCollection<Job> Jobs = [];
 
-    /// <summary>Derivations allowed to run at once (one per core).</summary>
+    private static int _workersStarted;
+
+    /// <summary>Derivations that run at once (one per core, each on a thread of its own).</summary>
     internal static int Concurrency => Environment.ProcessorCount;
 
     /// <summary>The most derivations that have run at once since the process started.</summary>
@@ -30,7 +38,132 @@ internal static class Scrypt
 
     private static int _peak;
 
+    /// <summary>Derives <paramref name="output"/>, waiting on this thread for a hashing thread to do it.</summary>
     public static void DeriveKey(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, int n, int r, int p, Span<byte> output)
+    {
+        CheckParameters(n, r, p);
+        var passwordCopy = password.ToArray();
+        var result = new byte[output.Length];
+        try
+        {
+            Enqueue(passwordCopy, salt.ToArray(), n, r, p, result, CancellationToken.None).GetAwaiter().GetResult();
+            result.CopyTo(output);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(passwordCopy);
+            CryptographicOperations.ZeroMemory(result);
+        }
+    }
+
+    /// <summary>
+    /// Derives <paramref name="output"/> on a hashing thread, without holding the caller's thread
+    /// while the derivation waits for one or runs. Cancelling gives up a derivation that has not
+    /// started; one that has started runs to its end.
+    /// </summary>
+    public static Task DeriveKeyAsync(byte[] password, byte[] salt, int n, int r, int p, byte[] output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        ArgumentNullException.ThrowIfNull(salt);
+        ArgumentNullException.ThrowIfNull(output);
+        CheckParameters(n, r, p);
+        return Enqueue(password, salt, n, r, p, output, cancellationToken);
+    }
+
+    private static Task Enqueue(byte[] password, byte[] salt, int n, int r, int p, byte[] output, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        StartWorkers();
+        var job = new Job(password, salt, n, r, p, output);
+        if (cancellationToken.CanBeCanceled)
+        {
+            job.Cancellation = cancellationToken.Register(static state => ((Job)state!).TryCancel(), job);
+        }
+
+        Jobs.Add(job, CancellationToken.None);
+        return job.Done.Task;
+    }
+
+    private static void StartWorkers()
+    {
+        if (Volatile.Read(ref _workersStarted) != 0 || Interlocked.Exchange(ref _workersStarted, 1) != 0)
+        {
+            return;
+        }
+
+        for (var i = 0; i < Concurrency; i++)
+        {
+            new Thread(Work) { IsBackground = true, Name = "scrypt " + i.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Start();
+        }
+    }
+
+    private static void Work()
+    {
+        foreach (var job in Jobs.GetConsumingEnumerable())
+        {
+            if (!job.TryStart())
+            {
+                continue;
+            }
+
+            try
+            {
+                DeriveInSlot(job.Password, job.Salt, job.N, job.R, job.P, job.Output);
+                job.Done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                job.Done.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>A derivation asked for, and its outcome.</summary>
+    private sealed class Job(byte[] password, byte[] salt, int n, int r, int p, byte[] output)
+    {
+        private const int Waiting = 0;
+        private const int Started = 1;
+        private const int Cancelled = 2;
+
+        private int _state;
+
+        public byte[] Password { get; } = password;
+
+        public byte[] Salt { get; } = salt;
+
+        public int N { get; } = n;
+
+        public int R { get; } = r;
+
+        public int P { get; } = p;
+
+        public byte[] Output { get; } = output;
+
+        // Continuations run on the thread pool, never on a hashing thread.
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenRegistration Cancellation { get; set; }
+
+        public bool TryStart()
+        {
+            Cancellation.Dispose();
+            return Interlocked.CompareExchange(ref _state, Started, Waiting) == Waiting;
+        }
+
+        public void TryCancel()
+        {
+            if (Interlocked.CompareExchange(ref _state, Cancelled, Waiting) == Waiting)
+            {
+                Done.TrySetCanceled();
+            }
+        }
+    }
+
+    private static void CheckParameters(int n, int r, int p)
     {
         if (n < 2 || !BitOperations.IsPow2(n))
         {
@@ -43,10 +176,13 @@ internal static class Scrypt
         {
             throw new ArgumentOutOfRangeException(nameof(r), "Parameters too large.");
         }
+    }
 
+    // The derivation itself, on a hashing thread.
+    private static void DeriveInSlot(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, int n, int r, int p, Span<byte> output)
+    {
         var blockBytes = 128 * r;
         var words = 32 * r;
-        Slots.Wait();
         var running = Interlocked.Increment(ref _running);
         InterlockedMax(ref _peak, running);
         var b = new byte[blockBytes * p];
@@ -70,12 +206,11 @@ internal static class Scrypt
             ReturnScratch(v);
             CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(xy.AsSpan()));
             Interlocked.Decrement(ref _running);
-            Slots.Release();
         }
     }
 
-    // One scratch area per slot, kept while derivations keep coming and given back to the system
-    // once none has run for IdleRelease. As managed arrays they would sit on the large-object heap,
+    // One scratch area per hashing thread, kept while derivations keep coming and given back to
+    // the system once none has run for IdleRelease. As managed arrays they would sit on the large-object heap,
     // whose memory the collector keeps committed even after they die; allocated per hash, the page
     // faults of a fresh 16 MiB mapping would cost a third of a hash's time. So: native memory (see
     // ScratchArea), reused within a burst of logins, released between bursts.

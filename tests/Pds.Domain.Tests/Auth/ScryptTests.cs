@@ -86,7 +86,45 @@ public sealed class ScryptTests
     }
 
     [Fact]
-    public void DeriveKey_PasswordParametersFromManyThreads_KeepsAtMostOneScratchAreaPerSlot()
+    public async Task DeriveKeyAsync_ManyFromOneThread_ReturnsAtOnceAndDerivesEachOnTheHashingThreads()
+    {
+        // A request asking for a derivation holds no thread while it waits or runs: one thread asks
+        // for four per core at the parameters passwords use, and is back before they are done.
+        var password = Encoding.ASCII.GetBytes("pleaseletmein");
+        var salt = Encoding.ASCII.GetBytes("SodiumChloride");
+        var expected = Convert.FromHexString("7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887");
+        var outputs = Enumerable.Range(0, Scrypt.Concurrency * 4).Select(_ => new byte[64]).ToList();
+
+        var tasks = outputs.ConvertAll(output => Scrypt.DeriveKeyAsync(password, salt, 16384, 8, 1, output));
+
+        Assert.Contains(tasks, t => !t.IsCompleted);
+        await Task.WhenAll(tasks);
+        Assert.All(outputs, o => Assert.Equal(expected, o));
+        Assert.InRange(Scrypt.PeakConcurrency, 1, Scrypt.Concurrency);
+    }
+
+    [Fact]
+    public async Task DeriveKeyAsync_CancelledBeforeItStarts_NeverRuns()
+    {
+        // A login whose client has gone while it waited for a hashing thread costs no derivation.
+        var password = Encoding.ASCII.GetBytes("pleaseletmein");
+        var salt = Encoding.ASCII.GetBytes("SodiumChloride");
+        var ahead = Enumerable.Range(0, Scrypt.Concurrency * 2)
+            .Select(_ => Scrypt.DeriveKeyAsync(password, salt, 16384, 8, 1, new byte[64]))
+            .ToList();
+        using var cancel = new CancellationTokenSource();
+        var output = new byte[64];
+
+        var queued = Scrypt.DeriveKeyAsync(password, salt, 16384, 8, 1, output, cancel.Token);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+        await Task.WhenAll(ahead);
+        Assert.All(output, b => Assert.Equal(0, b));
+    }
+
+    [Fact]
+    public void DeriveKey_PasswordParametersFromManyThreads_KeepsAtMostOneScratchAreaPerHashingThread()
     {
         // At the parameters passwords use (16 MiB of scratch each), areas are reused, not
         // allocated per hash, and no more are kept than derivations may run at once.

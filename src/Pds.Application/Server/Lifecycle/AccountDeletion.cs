@@ -63,7 +63,7 @@ public sealed class DeleteAccountHandler(
         ArgumentNullException.ThrowIfNull(command);
         var account = await accounts.GetByDidAsync(command.Did, cancellationToken).ConfigureAwait(false);
         var hash = account is null ? null : await accounts.GetPasswordHashAsync(account.Did, cancellationToken).ConfigureAwait(false);
-        if (account is null || !PasswordHasher.Verify(command.Password, hash))
+        if (account is null || !await PasswordHasher.VerifyAsync(command.Password, hash, cancellationToken).ConfigureAwait(false))
         {
             throw new XrpcException(401, XrpcErrorNames.AuthenticationRequired, "Invalid did or password");
         }

@@ -54,7 +54,7 @@ public sealed class ResetPasswordHandler(IAccountStore accounts, IEmailTokenStor
         ArgumentNullException.ThrowIfNull(command);
         var (check, did) = await tokens.ConsumeAnyAsync(EmailTokenPurpose.ResetPassword, command.Token, cancellationToken).ConfigureAwait(false);
         EmailTokenErrors.Ensure(check);
-        var hash = PasswordHasher.Hash(command.Password);
+        var hash = await PasswordHasher.HashAsync(command.Password, cancellationToken).ConfigureAwait(false);
         await unitOfWork.WriteAsync(
             async ct =>
             {

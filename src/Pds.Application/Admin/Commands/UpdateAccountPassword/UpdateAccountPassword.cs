@@ -26,7 +26,7 @@ public sealed class UpdateAccountPasswordHandler(IAccountStore accounts, IRefres
         ArgumentNullException.ThrowIfNull(command);
         var account = await accounts.GetByDidAsync(command.Did, cancellationToken).ConfigureAwait(false)
             ?? throw AdminAccountViews.AccountNotFound();
-        var hash = PasswordHasher.Hash(command.Password);
+        var hash = await PasswordHasher.HashAsync(command.Password, cancellationToken).ConfigureAwait(false);
         await unitOfWork.WriteAsync(
             async ct =>
             {

@@ -114,7 +114,7 @@ public sealed partial class CreateAccountHandler(
         }
 
         var now = clock.GetUtcNow();
-        var passwordHash = command.Password is null ? null : PasswordHasher.Hash(command.Password);
+        var passwordHash = command.Password is null ? null : await PasswordHasher.HashAsync(command.Password, cancellationToken).ConfigureAwait(false);
         try
         {
             var session = await unitOfWork.WriteAsync(

@@ -32,9 +32,10 @@ public sealed class CreateAppPasswordHandler(IRequestContext request, IAppPasswo
         var password = AppPasswords.Generate();
         var createdAt = clock.GetUtcNow().UtcDateTime;
         var privileged = command.Privileged ?? false;
+        var hash = await AppPasswords.HashAsync(did, password, cancellationToken).ConfigureAwait(false);
         try
         {
-            await store.CreateAsync(did, new AppPasswordInfo(name, createdAt, privileged), AppPasswords.Hash(did, password), cancellationToken).ConfigureAwait(false);
+            await store.CreateAsync(did, new AppPasswordInfo(name, createdAt, privileged), hash, cancellationToken).ConfigureAwait(false);
         }
         catch (AccountConflictException)
         {

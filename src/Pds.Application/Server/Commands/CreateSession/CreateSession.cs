@@ -57,8 +57,8 @@ public sealed class CreateSessionHandler(
     SessionIssuer sessions,
     SessionViews views) : ICommandHandler<CreateSessionCommand, SessionOutput>
 {
-    // A valid hash of a random password: verifying against it takes as long as a real check.
-    private static readonly Lazy<string> DecoyHash = new(() => PasswordHasher.Hash(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))));
+    // A well-formed stored value no password matches: verifying against it takes as long as a real check.
+    private static readonly string DecoyHash = PasswordHasher.NewDecoy();
 
     public async ValueTask<SessionOutput> Handle(CreateSessionCommand command, CancellationToken cancellationToken)
     {
@@ -72,13 +72,13 @@ public sealed class CreateSessionHandler(
 
         if (account is null)
         {
-            PasswordHasher.Verify(command.Password, DecoyHash.Value);
+            await PasswordHasher.VerifyAsync(command.Password, DecoyHash, cancellationToken).ConfigureAwait(false);
             throw InvalidCredentials();
         }
 
         AppPasswordInfo? appPassword = null;
         var hash = await accounts.GetPasswordHashAsync(account.Did, cancellationToken).ConfigureAwait(false);
-        if (!PasswordHasher.Verify(command.Password, hash ?? DecoyHash.Value) || hash is null)
+        if (!await PasswordHasher.VerifyAsync(command.Password, hash ?? DecoyHash, cancellationToken).ConfigureAwait(false) || hash is null)
         {
             appPassword = await FindAppPasswordAsync(account.Did, command.Password, cancellationToken).ConfigureAwait(false)
                 ?? throw InvalidCredentials();
@@ -124,7 +124,7 @@ public sealed class CreateSessionHandler(
         }
 
         // The app password hash is salted by the DID, so one derivation serves every candidate.
-        var presented = AppPasswords.Hash(did, password);
+        var presented = await AppPasswords.HashAsync(did, password, cancellationToken).ConfigureAwait(false);
         AppPasswordInfo? match = null;
         foreach (var (info, stored) in candidates)
         {
