@@ -113,8 +113,9 @@ public sealed class KeypairTests
         var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
         using (writer.PushSequence())
         {
-            writer.WriteIntegerUnsigned(compact.AsSpan(0, 32));
-            writer.WriteIntegerUnsigned(compact.AsSpan(32));
+            // DER integers carry no leading zero bytes (r or s starts with one about once in 256).
+            writer.WriteIntegerUnsigned(compact.AsSpan(0, 32).TrimStart((byte)0));
+            writer.WriteIntegerUnsigned(compact.AsSpan(32).TrimStart((byte)0));
         }
 
         var der = writer.Encode();
