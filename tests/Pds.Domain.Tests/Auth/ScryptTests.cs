@@ -6,6 +6,12 @@ namespace Pds.Domain.Tests.Auth;
 
 public sealed class ScryptTests
 {
+    // RFC 7914's vector at the parameters passwords use (N = 16384, r = 8, p = 1, 64 bytes).
+    private static (byte[] Password, byte[] Salt, byte[] Expected) PasswordParametersVector() =>
+        (Encoding.ASCII.GetBytes("pleaseletmein"),
+         Encoding.ASCII.GetBytes("SodiumChloride"),
+         Convert.FromHexString("7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887"));
+
     public static TheoryData<string, string, int, int, int, string> Rfc7914Vectors() => new()
     {
         // RFC 7914 section 12.
@@ -90,9 +96,7 @@ public sealed class ScryptTests
     {
         // A request asking for a derivation holds no thread while it waits or runs: one thread asks
         // for four per core at the parameters passwords use, and is back before they are done.
-        var password = Encoding.ASCII.GetBytes("pleaseletmein");
-        var salt = Encoding.ASCII.GetBytes("SodiumChloride");
-        var expected = Convert.FromHexString("7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887");
+        var (password, salt, expected) = PasswordParametersVector();
         var outputs = Enumerable.Range(0, Scrypt.Concurrency * 4).Select(_ => new byte[64]).ToList();
 
         var tasks = outputs.ConvertAll(output => Scrypt.DeriveKeyAsync(password, salt, 16384, 8, 1, output));
@@ -107,8 +111,7 @@ public sealed class ScryptTests
     public async Task DeriveKeyAsync_CancelledBeforeItStarts_NeverRuns()
     {
         // A login whose client has gone while it waited for a hashing thread costs no derivation.
-        var password = Encoding.ASCII.GetBytes("pleaseletmein");
-        var salt = Encoding.ASCII.GetBytes("SodiumChloride");
+        var (password, salt, _) = PasswordParametersVector();
         var ahead = Enumerable.Range(0, Scrypt.Concurrency * 2)
             .Select(_ => Scrypt.DeriveKeyAsync(password, salt, 16384, 8, 1, new byte[64]))
             .ToList();
@@ -128,9 +131,7 @@ public sealed class ScryptTests
     {
         // At the parameters passwords use (16 MiB of scratch each), areas are reused, not
         // allocated per hash, and no more are kept than derivations may run at once.
-        var password = Encoding.ASCII.GetBytes("pleaseletmein");
-        var salt = Encoding.ASCII.GetBytes("SodiumChloride");
-        var expected = Convert.FromHexString("7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887");
+        var (password, salt, expected) = PasswordParametersVector();
         var outputs = new byte[Scrypt.Concurrency * 3][];
         var threads = Enumerable.Range(0, outputs.Length).Select(i => new Thread(() =>
         {
@@ -150,9 +151,7 @@ public sealed class ScryptTests
     {
         // Between bursts of logins an idle server need not hold 16 MiB per core: once no
         // derivation has run for IdleRelease, the kept areas go back to the system.
-        var password = Encoding.ASCII.GetBytes("pleaseletmein");
-        var salt = Encoding.ASCII.GetBytes("SodiumChloride");
-        var expected = Convert.FromHexString("7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887");
+        var (password, salt, expected) = PasswordParametersVector();
         var previous = Scrypt.IdleRelease;
         Scrypt.IdleRelease = TimeSpan.FromMilliseconds(200);
         try
