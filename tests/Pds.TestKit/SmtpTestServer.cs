@@ -55,16 +55,40 @@ public sealed class SmtpTestServer(string? username = null, string? password = n
     }
 
     /// <summary>The first message received (now or within <paramref name="timeout"/>) that <paramref name="match"/> accepts.</summary>
-    public async Task<ReceivedMail> WaitForMailAsync(Func<ReceivedMail, bool> match, TimeSpan? timeout = null)
+    public Task<ReceivedMail> WaitForMailAsync(Func<ReceivedMail, bool> match, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(match);
+        return WaitForAsync(
+            () => _messages.FirstOrDefault(match),
+            () => $"no matching message arrived; received: {string.Join(", ", Messages.Select(m => $"{m.To}: {m.Subject}"))}",
+            timeout);
+    }
+
+    /// <summary>
+    /// Waits until an AUTH attempt <paramref name="match"/> accepts has been seen (now or within
+    /// <paramref name="timeout"/>). The server reports attempts as they happen, so one may be seen
+    /// after the client it refused has already answered its own caller.
+    /// </summary>
+    public Task WaitForLoginAsync(Func<(bool Ok, string Username), bool> match, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        return WaitForAsync(
+            () => _logins.Any(match) ? (object)true : null,
+            () => $"no matching login was attempted; attempts: {string.Join(", ", Logins)}",
+            timeout);
+    }
+
+    // Polls find (under the lock) each time the server reports an event, until it returns a value.
+    private async Task<T> WaitForAsync<T>(Func<T?> find, Func<string> describe, TimeSpan? timeout)
+        where T : class
+    {
         using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
         while (true)
         {
             Task changed;
             lock (_lock)
             {
-                if (_messages.FirstOrDefault(match) is { } found)
+                if (find() is { } found)
                 {
                     return found;
                 }
@@ -78,7 +102,7 @@ public sealed class SmtpTestServer(string? username = null, string? password = n
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"no matching message arrived; received: {string.Join(", ", Messages.Select(m => $"{m.To}: {m.Subject}"))}");
+                throw new TimeoutException(describe());
             }
         }
     }

@@ -113,7 +113,7 @@ public sealed class SmtpWrongPasswordTests(SmtpWrongPasswordPdsApiFactory factor
         var response = await _client.PostAsync("com.atproto.server.requestPasswordReset", new { email = account.Email }, null);
 
         await XrpcPipelineTests.AssertXrpcErrorAsync(response, HttpStatusCode.InternalServerError, "InternalServerError");
-        Assert.Contains((false, SmtpPdsApiFactory.Username), factory.Smtp.Logins);
+        await factory.Smtp.WaitForLoginAsync(l => l == (false, SmtpPdsApiFactory.Username));
         Assert.Empty(factory.Smtp.Messages);
         var failure = Assert.Single(factory.Log, l => l.Contains("sending mail through 127.0.0.1", StringComparison.Ordinal));
         Assert.Contains("Reset your password", failure, StringComparison.Ordinal);
