@@ -70,25 +70,24 @@ public static class AppPasswords
     /// <summary>The stored <c>salt:hash</c> for an app password of <paramref name="did"/>.</summary>
     public static string Hash(string did, string password)
     {
-        ArgumentNullException.ThrowIfNull(password);
-        if (password.Length > PasswordHasher.OldPasswordMaxLength)
-        {
-            throw new ArgumentException("Password too long.", nameof(password));
-        }
-
+        CheckLength(password);
         return PasswordHasher.HashWithSalt(password, Salt(did));
     }
 
     /// <summary><see cref="Hash"/> for a request: the caller holds no thread while the derivation waits or runs.</summary>
     public static Task<string> HashAsync(string did, string password, CancellationToken cancellationToken = default)
     {
+        CheckLength(password);
+        return PasswordHasher.HashWithSaltAsync(password, Salt(did), cancellationToken);
+    }
+
+    private static void CheckLength(string password)
+    {
         ArgumentNullException.ThrowIfNull(password);
         if (password.Length > PasswordHasher.OldPasswordMaxLength)
         {
             throw new ArgumentException("Password too long.", nameof(password));
         }
-
-        return PasswordHasher.HashWithSaltAsync(password, Salt(did), cancellationToken);
     }
 
     /// <summary>Checks an app password against a stored hash of the same account, in constant time.</summary>

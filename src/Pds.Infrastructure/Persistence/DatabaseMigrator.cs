@@ -68,10 +68,9 @@ public static class DatabaseMigrator
                 openedHere = true;
             }
 
-            var command = connection.CreateCommand();
+            var command = ContextCommand.Create(context, $"SELECT \"MigrationId\" FROM {DatabaseSetup.MigrationsHistoryTable}");
             await using (command.ConfigureAwait(false))
             {
-                command.CommandText = $"SELECT \"MigrationId\" FROM {DatabaseSetup.MigrationsHistoryTable}";
                 var ids = new HashSet<string>(StringComparer.Ordinal);
                 try
                 {
