@@ -48,14 +48,7 @@ public sealed class PdsProcess : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         port ??= FreePort();
-        var info = StartInfo(settings, port.Value, []);
-        var process = new Process { StartInfo = info };
-        var started = new PdsProcess(process, port.Value);
-        process.OutputDataReceived += (_, e) => started.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => started.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var started = Launch(settings, port.Value, []);
         await started.WaitUntilHealthyAsync();
         return started;
     }
@@ -67,18 +60,22 @@ public sealed class PdsProcess : IAsyncDisposable
     public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> settings, params string[] arguments)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        using var process = new Process { StartInfo = StartInfo(settings, FreePort(), arguments) };
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        await using var run = Launch(settings, FreePort(), arguments);
+        await run._process.WaitForExitAsync();
+        return (run._process.ExitCode, run.Output);
+    }
+
+    // Starts the process, collecting what it prints.
+    private static PdsProcess Launch(IReadOnlyDictionary<string, string> settings, int port, string[] arguments)
+    {
+        var process = new Process { StartInfo = StartInfo(settings, port, arguments) };
+        var started = new PdsProcess(process, port);
+        process.OutputDataReceived += (_, e) => started.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => started.Append(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await process.WaitForExitAsync();
-        lock (output)
-        {
-            return (process.ExitCode, output.ToString());
-        }
+        return started;
     }
 
     private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> settings, int port, string[] arguments)
