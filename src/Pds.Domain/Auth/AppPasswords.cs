@@ -67,14 +67,10 @@ public static class AppPasswords
         return Convert.ToHexStringLower(digest[..16]);
     }
 
-    /// <summary>The stored <c>salt:hash</c> for an app password of <paramref name="did"/>.</summary>
-    public static string Hash(string did, string password)
-    {
-        CheckLength(password);
-        return PasswordHasher.HashWithSalt(password, Salt(did));
-    }
-
-    /// <summary><see cref="Hash"/> for a request: the caller holds no thread while the derivation waits or runs.</summary>
+    /// <summary>
+    /// The stored <c>salt:hash</c> for an app password of <paramref name="did"/>; a login looks up the hash of
+    /// the password it is given. The caller holds no thread while the derivation waits or runs.
+    /// </summary>
     public static Task<string> HashAsync(string did, string password, CancellationToken cancellationToken = default)
     {
         CheckLength(password);
@@ -89,10 +85,4 @@ public static class AppPasswords
             throw new ArgumentException("Password too long.", nameof(password));
         }
     }
-
-    /// <summary>Checks an app password against a stored hash of the same account, in constant time.</summary>
-    public static bool Verify(string did, string? password, string? stored) =>
-        did is not null && stored is not null
-        && stored.StartsWith(Salt(did) + ":", StringComparison.Ordinal)
-        && PasswordHasher.Verify(password, stored);
 }

@@ -36,16 +36,10 @@ public static class PasswordHasher
 
     private const int StoredHashHexLength = HashLength * 2;
 
-    /// <summary>Hashes a new password with a fresh random salt. Throws if it is longer than <see cref="NewPasswordMaxLength"/>.</summary>
-    public static string Hash(string password)
-    {
-        CheckNewPassword(password);
-        return HashWithSalt(password, NewSalt());
-    }
-
     /// <summary>
-    /// <see cref="Hash"/> for a request: the caller holds no thread while the derivation waits or runs
-    /// (see <see cref="Scrypt.DeriveKeyAsync"/>).
+    /// Hashes a new password with a fresh random salt. Throws if it is longer than
+    /// <see cref="NewPasswordMaxLength"/>. The caller holds no thread while the derivation waits or
+    /// runs (see <see cref="Scrypt.DeriveKeyAsync"/>).
     /// </summary>
     public static async Task<string> HashAsync(string password, CancellationToken cancellationToken = default)
     {
@@ -74,14 +68,6 @@ public static class PasswordHasher
     /// Hashes with a given salt text (the part before the colon in the stored form). Deterministic;
     /// used for app passwords, whose salt derives from the DID.
     /// </summary>
-    public static string HashWithSalt(string password, string salt)
-    {
-        ArgumentNullException.ThrowIfNull(password);
-        ArgumentNullException.ThrowIfNull(salt);
-        return Stored(salt, Derive(password, salt));
-    }
-
-    /// <summary><see cref="HashWithSalt"/> for a request (see <see cref="HashAsync"/>).</summary>
     public static async Task<string> HashWithSaltAsync(string password, string salt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(password);
@@ -102,15 +88,6 @@ public static class PasswordHasher
     }
 
     /// <summary>
-    /// Checks a password against a stored <c>salt:hash</c>. Malformed stored values and passwords
-    /// longer than <see cref="OldPasswordMaxLength"/> never match; nothing throws for bad input.
-    /// The derived hash is compared in constant time.
-    /// </summary>
-    public static bool Verify(string? password, string? stored) =>
-        TryParse(password, stored, out var salt, out var expected)
-        && Matches(Derive(password!, salt), expected);
-
-    /// <summary>
     /// A well-formed stored value of a random salt and a random hash, which no password matches
     /// (but by a chance of 2^-512): verifying a password against it costs what checking a real
     /// one does, so a login for an account that does not exist takes as long as one that does.
@@ -119,7 +96,11 @@ public static class PasswordHasher
         Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(SaltLength)) + ":"
         + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(HashLength));
 
-    /// <summary><see cref="Verify"/> for a request (see <see cref="HashAsync"/>).</summary>
+    /// <summary>
+    /// Checks a password against a stored <c>salt:hash</c>. Malformed stored values and passwords
+    /// longer than <see cref="OldPasswordMaxLength"/> never match; nothing throws for bad input.
+    /// The derived hash is compared in constant time.
+    /// </summary>
     public static async Task<bool> VerifyAsync(string? password, string? stored, CancellationToken cancellationToken = default) =>
         TryParse(password, stored, out var salt, out var expected)
         && Matches(await DeriveAsync(password!, salt, cancellationToken).ConfigureAwait(false), expected);
@@ -162,7 +143,7 @@ public static class PasswordHasher
 
     /// <summary>
     /// True when a stored value is not in the canonical current form (32 lowercase hex salt characters,
-    /// 128 lowercase hex hash characters), so it should be replaced by <see cref="Hash"/> after the next
+    /// 128 lowercase hex hash characters), so it should be replaced by <see cref="HashAsync"/> after the next
     /// successful login. The scrypt parameters are not stored in the format, so they cannot differ.
     /// </summary>
     public static bool NeedsRehash(string? stored) =>
@@ -174,21 +155,6 @@ public static class PasswordHasher
     /// <summary>True if the password may be set as a new password (not null, at most <see cref="NewPasswordMaxLength"/>).</summary>
     public static bool IsAcceptableNewPassword(string? password) =>
         password is not null && password.Length <= NewPasswordMaxLength;
-
-    internal static byte[] Derive(string password, string salt)
-    {
-        var passwordBytes = Encoding.UTF8.GetBytes(password);
-        try
-        {
-            var derived = new byte[HashLength];
-            Scrypt.DeriveKey(passwordBytes, Encoding.UTF8.GetBytes(salt), CostN, BlockSize, Parallelism, derived);
-            return derived;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(passwordBytes);
-        }
-    }
 
     private static async Task<byte[]> DeriveAsync(string password, string salt, CancellationToken cancellationToken)
     {

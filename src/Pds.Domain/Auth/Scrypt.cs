@@ -38,24 +38,6 @@ internal static class Scrypt
 
     private static int _peak;
 
-    /// <summary>Derives <paramref name="output"/>, waiting on this thread for a hashing thread to do it.</summary>
-    public static void DeriveKey(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, int n, int r, int p, Span<byte> output)
-    {
-        CheckParameters(n, r, p);
-        var passwordCopy = password.ToArray();
-        var result = new byte[output.Length];
-        try
-        {
-            Enqueue(passwordCopy, salt.ToArray(), n, r, p, result, CancellationToken.None).GetAwaiter().GetResult();
-            result.CopyTo(output);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(passwordCopy);
-            CryptographicOperations.ZeroMemory(result);
-        }
-    }
-
     /// <summary>
     /// Derives <paramref name="output"/> on a hashing thread, without holding the caller's thread
     /// while the derivation waits for one or runs. Cancelling gives up a derivation that has not

@@ -49,17 +49,20 @@ public sealed partial class AppPasswordsTests
     }
 
     [Fact]
-    public void Hash_ReferenceVector_MatchesAndVerifies()
+    public async Task HashAsync_ReferenceVector_Matches()
     {
-        Assert.Equal(NodeAppPasswordHash, AppPasswords.Hash(Did, "abcd-efgh-ijkl-mnop"));
-        Assert.True(AppPasswords.Verify(Did, "abcd-efgh-ijkl-mnop", NodeAppPasswordHash));
-        Assert.False(AppPasswords.Verify(Did, "abcd-efgh-ijkl-mnoq", NodeAppPasswordHash));
+        // A login finds an app password by this hash, so it must be the reference PDS's exactly.
+        Assert.Equal(NodeAppPasswordHash, await AppPasswords.HashAsync(Did, "abcd-efgh-ijkl-mnop"));
+        Assert.NotEqual(NodeAppPasswordHash, await AppPasswords.HashAsync(Did, "abcd-efgh-ijkl-mnoq"));
     }
 
     [Fact]
-    public void Verify_HashOfAnotherAccount_Rejected()
+    public async Task HashAsync_SamePasswordOfAnotherAccount_Differs()
     {
-        Assert.False(AppPasswords.Verify("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "abcd-efgh-ijkl-mnop", NodeAppPasswordHash));
+        var other = await AppPasswords.HashAsync("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "abcd-efgh-ijkl-mnop");
+
+        Assert.NotEqual(NodeAppPasswordHash, other);
+        Assert.StartsWith(AppPasswords.Salt("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa") + ":", other, StringComparison.Ordinal);
     }
 
     [Theory]

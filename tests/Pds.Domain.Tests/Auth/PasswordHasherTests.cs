@@ -21,62 +21,62 @@ public sealed partial class PasswordHasherTests
     private static partial Regex StoredFormat();
 
     [Fact]
-    public void HashWithSalt_Rfc7914Vector_MatchesKnownAnswer()
+    public async Task HashWithSaltAsync_Rfc7914Vector_MatchesKnownAnswer()
     {
-        Assert.Equal("SodiumChloride:" + Rfc7914Vector3, PasswordHasher.HashWithSalt("pleaseletmein", "SodiumChloride"));
+        Assert.Equal("SodiumChloride:" + Rfc7914Vector3, await PasswordHasher.HashWithSaltAsync("pleaseletmein", "SodiumChloride"));
     }
 
     [Fact]
-    public void Verify_Rfc7914VectorStoredForm_Accepts()
+    public async Task VerifyAsync_Rfc7914VectorStoredForm_Accepts()
     {
-        Assert.True(PasswordHasher.Verify("pleaseletmein", "SodiumChloride:" + Rfc7914Vector3));
-        Assert.False(PasswordHasher.Verify("pleaseletmeIn", "SodiumChloride:" + Rfc7914Vector3));
+        Assert.True(await PasswordHasher.VerifyAsync("pleaseletmein", "SodiumChloride:" + Rfc7914Vector3));
+        Assert.False(await PasswordHasher.VerifyAsync("pleaseletmeIn", "SodiumChloride:" + Rfc7914Vector3));
     }
 
     [Fact]
-    public void Verify_HashFromReferenceImplementation_AcceptsRightPasswordOnly()
+    public async Task VerifyAsync_HashFromReferenceImplementation_AcceptsRightPasswordOnly()
     {
-        Assert.True(PasswordHasher.Verify("correct horse battery staple ✓", NodeStoredHash));
-        Assert.False(PasswordHasher.Verify("correct horse battery staple", NodeStoredHash));
+        Assert.True(await PasswordHasher.VerifyAsync("correct horse battery staple ✓", NodeStoredHash));
+        Assert.False(await PasswordHasher.VerifyAsync("correct horse battery staple", NodeStoredHash));
         Assert.False(PasswordHasher.NeedsRehash(NodeStoredHash));
     }
 
     [Fact]
-    public void Hash_NewPassword_HasStoredFormatAndVerifies()
+    public async Task HashAsync_NewPassword_HasStoredFormatAndVerifies()
     {
-        var stored = PasswordHasher.Hash("hunter2-is-not-a-good-password");
+        var stored = await PasswordHasher.HashAsync("hunter2-is-not-a-good-password");
 
         Assert.Matches(StoredFormat(), stored);
-        Assert.True(PasswordHasher.Verify("hunter2-is-not-a-good-password", stored));
-        Assert.False(PasswordHasher.Verify("hunter2-is-not-a-good-passwore", stored));
+        Assert.True(await PasswordHasher.VerifyAsync("hunter2-is-not-a-good-password", stored));
+        Assert.False(await PasswordHasher.VerifyAsync("hunter2-is-not-a-good-passwore", stored));
         Assert.False(PasswordHasher.NeedsRehash(stored));
     }
 
     [Fact]
-    public void Hash_SamePasswordTwice_UsesFreshSalts()
+    public async Task HashAsync_SamePasswordTwice_UsesFreshSalts()
     {
-        var a = PasswordHasher.Hash("same");
-        var b = PasswordHasher.Hash("same");
+        var a = await PasswordHasher.HashAsync("same");
+        var b = await PasswordHasher.HashAsync("same");
 
         Assert.NotEqual(a[..32], b[..32]);
         Assert.NotEqual(a, b);
     }
 
     [Fact]
-    public void Hash_TooLongPassword_Throws()
+    public async Task HashAsync_TooLongPassword_Throws()
     {
-        Assert.Throws<ArgumentException>(() => PasswordHasher.Hash(new string('a', PasswordHasher.NewPasswordMaxLength + 1)));
+        await Assert.ThrowsAsync<ArgumentException>(() => PasswordHasher.HashAsync(new string('a', PasswordHasher.NewPasswordMaxLength + 1)));
         Assert.True(PasswordHasher.IsAcceptableNewPassword(new string('a', PasswordHasher.NewPasswordMaxLength)));
         Assert.False(PasswordHasher.IsAcceptableNewPassword(new string('a', PasswordHasher.NewPasswordMaxLength + 1)));
     }
 
     [Fact]
-    public void Verify_PasswordOverOldLimit_RejectedWithoutHashing()
+    public async Task VerifyAsync_PasswordOverOldLimit_RejectedWithoutHashing()
     {
         var longPassword = new string('p', PasswordHasher.OldPasswordMaxLength + 1);
-        var stored = PasswordHasher.HashWithSalt(longPassword, "0123456789abcdef0123456789abcdef");
+        var stored = await PasswordHasher.HashWithSaltAsync(longPassword, "0123456789abcdef0123456789abcdef");
 
-        Assert.False(PasswordHasher.Verify(longPassword, stored));
+        Assert.False(await PasswordHasher.VerifyAsync(longPassword, stored));
     }
 
     [Theory]
@@ -88,9 +88,9 @@ public sealed partial class PasswordHasherTests
     [InlineData("SodiumChloride:" + Rfc7914Vector3 + "00")]
     [InlineData("SodiumChloride:zz23bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887")]
     [InlineData("a:b:" + Rfc7914Vector3)]
-    public void Verify_MalformedStoredValue_ReturnsFalse(string? stored)
+    public async Task VerifyAsync_MalformedStoredValue_ReturnsFalse(string? stored)
     {
-        Assert.False(PasswordHasher.Verify("pleaseletmein", stored));
+        Assert.False(await PasswordHasher.VerifyAsync("pleaseletmein", stored));
         Assert.True(PasswordHasher.NeedsRehash(stored));
     }
 

@@ -31,24 +31,24 @@ public sealed class ScryptTests
 
     [Theory]
     [MemberData(nameof(Rfc7914Vectors))]
-    public void DeriveKey_Rfc7914Vectors_MatchKnownAnswers(string password, string salt, int n, int r, int p, string expectedHex)
+    public async Task DeriveKeyAsync_Rfc7914Vectors_MatchKnownAnswers(string password, string salt, int n, int r, int p, string expectedHex)
     {
         var output = new byte[64];
 
-        Scrypt.DeriveKey(Encoding.ASCII.GetBytes(password), Encoding.ASCII.GetBytes(salt), n, r, p, output);
+        await Scrypt.DeriveKeyAsync(Encoding.ASCII.GetBytes(password), Encoding.ASCII.GetBytes(salt), n, r, p, output);
 
         Assert.Equal(expectedHex, Convert.ToHexStringLower(output));
     }
 
     [Fact]
-    public void DeriveKey_RandomInputs_MatchesBouncyCastle()
+    public async Task DeriveKeyAsync_RandomInputs_MatchesBouncyCastle()
     {
-        Gen.Select(Gen.Byte.Array[0, 40], Gen.Byte.Array[0, 40], Gen.Int[1, 6], Gen.Int[1, 4], Gen.Int[1, 3], Gen.Int[1, 100])
-            .Sample((password, salt, logN, r, p, length) =>
+        await Gen.Select(Gen.Byte.Array[0, 40], Gen.Byte.Array[0, 40], Gen.Int[1, 6], Gen.Int[1, 4], Gen.Int[1, 3], Gen.Int[1, 100])
+            .SampleAsync(async (password, salt, logN, r, p, length) =>
             {
                 var n = 1 << logN;
                 var output = new byte[length];
-                Scrypt.DeriveKey(password, salt, n, r, p, output);
+                await Scrypt.DeriveKeyAsync(password, salt, n, r, p, output);
                 var expected = Org.BouncyCastle.Crypto.Generators.SCrypt.Generate(password, salt, n, r, p, length);
                 Assert.Equal(expected, output);
             }, iter: 200);
@@ -60,13 +60,14 @@ public sealed class ScryptTests
     [InlineData(12, 1, 1)]
     [InlineData(16, 0, 1)]
     [InlineData(16, 1, 0)]
-    public void DeriveKey_InvalidParameters_Throws(int n, int r, int p)
+    public void DeriveKeyAsync_InvalidParameters_ThrowsAtOnce(int n, int r, int p)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Scrypt.DeriveKey([1], [2], n, r, p, new byte[16]));
+        // Before anything is queued: the caller gets the exception, not a faulted task.
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = Scrypt.DeriveKeyAsync([1], [2], n, r, p, new byte[16]); });
     }
 
     [Fact]
-    public void DeriveKey_ManyAtOnce_RunsAtMostOnePerCoreAndStaysCorrect()
+    public async Task DeriveKeyAsync_ManyFromManyThreadsAtOnce_RunsAtMostOnePerCoreAndStaysCorrect()
     {
         // Each derivation at password parameters holds 16 MiB; a burst of logins must not hold
         // that once per request. Dedicated threads released together, so nothing but the limit
@@ -75,17 +76,17 @@ public sealed class ScryptTests
         var salt = Encoding.ASCII.GetBytes("NaCl");
         var expected = Org.BouncyCastle.Crypto.Generators.SCrypt.Generate(password, salt, 4096, 8, 1, 32);
         var count = Scrypt.Concurrency * 4;
-        var outputs = new byte[count][];
+        var outputs = Enumerable.Range(0, count).Select(_ => new byte[32]).ToArray();
+        var tasks = new Task[count];
         using var start = new Barrier(count);
         var threads = Enumerable.Range(0, count).Select(i => new Thread(() =>
         {
-            var output = new byte[32];
             start.SignalAndWait();
-            Scrypt.DeriveKey(password, salt, 4096, 8, 1, output);
-            outputs[i] = output;
+            tasks[i] = Scrypt.DeriveKeyAsync(password, salt, 4096, 8, 1, outputs[i]);
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
+        await Task.WhenAll(tasks);
 
         Assert.All(outputs, o => Assert.Equal(expected, o));
         Assert.InRange(Scrypt.PeakConcurrency, 1, Scrypt.Concurrency);
@@ -127,27 +128,21 @@ public sealed class ScryptTests
     }
 
     [Fact]
-    public void DeriveKey_PasswordParametersFromManyThreads_KeepsAtMostOneScratchAreaPerHashingThread()
+    public async Task DeriveKeyAsync_PasswordParametersManyAtOnce_KeepsAtMostOneScratchAreaPerHashingThread()
     {
         // At the parameters passwords use (16 MiB of scratch each), areas are reused, not
         // allocated per hash, and no more are kept than derivations may run at once.
         var (password, salt, expected) = PasswordParametersVector();
-        var outputs = new byte[Scrypt.Concurrency * 3][];
-        var threads = Enumerable.Range(0, outputs.Length).Select(i => new Thread(() =>
-        {
-            var output = new byte[64];
-            Scrypt.DeriveKey(password, salt, 16384, 8, 1, output);
-            outputs[i] = output;
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        var outputs = Enumerable.Range(0, Scrypt.Concurrency * 3).Select(_ => new byte[64]).ToList();
+
+        await Task.WhenAll(outputs.ConvertAll(output => Scrypt.DeriveKeyAsync(password, salt, 16384, 8, 1, output)));
 
         Assert.All(outputs, o => Assert.Equal(expected, o));
         Assert.InRange(Scrypt.PooledScratchAreas, 1, Scrypt.Concurrency);
     }
 
     [Fact]
-    public async Task DeriveKey_PasswordParameters_GivesTheScratchAreasBackOnceIdle_AndStillDerivesAfterwards()
+    public async Task DeriveKeyAsync_PasswordParameters_GivesTheScratchAreasBackOnceIdle_AndStillDerivesAfterwards()
     {
         // Between bursts of logins an idle server need not hold 16 MiB per core: once no
         // derivation has run for IdleRelease, the kept areas go back to the system.
@@ -157,7 +152,7 @@ public sealed class ScryptTests
         try
         {
             var output = new byte[64];
-            Scrypt.DeriveKey(password, salt, 16384, 8, 1, output);
+            await Scrypt.DeriveKeyAsync(password, salt, 16384, 8, 1, output);
             Assert.Equal(expected, output);
 
             // Other test classes may hash passwords meanwhile; they stop eventually.
@@ -171,7 +166,7 @@ public sealed class ScryptTests
 
             // The next derivation maps a fresh area.
             output = new byte[64];
-            Scrypt.DeriveKey(password, salt, 16384, 8, 1, output);
+            await Scrypt.DeriveKeyAsync(password, salt, 16384, 8, 1, output);
             Assert.Equal(expected, output);
         }
         finally
