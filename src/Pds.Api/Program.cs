@@ -12,12 +12,15 @@ if (!app.TryValidateConfiguration())
     return 1;
 }
 
-var applied = await app.MigrateDatabaseAsync().ConfigureAwait(false);
 if (args is ["migrate", ..])
 {
+    // The command's one report of what it did is its output; the server's log line would repeat it.
+    var applied = await app.MigrateDatabaseAsync(logApplied: false).ConfigureAwait(false);
     Console.WriteLine(applied.Count == 0 ? "database up to date" : $"database migrations applied: {string.Join(", ", applied)}");
     return 0;
 }
+
+await app.MigrateDatabaseAsync().ConfigureAwait(false);
 
 app.UsePdsApi();
 await app.RunAsync().ConfigureAwait(false);

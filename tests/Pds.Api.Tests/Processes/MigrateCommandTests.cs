@@ -25,6 +25,7 @@ public sealed class MigrateCommandTests : IAsyncLifetime
         var (firstCode, first) = await PdsProcess.RunAsync(_database.Settings, "migrate");
         Assert.True(firstCode == 0, first);
         Assert.Contains($"database migrations applied: {string.Join(", ", migrations)}", first, StringComparison.Ordinal);
+        Assert.Equal(1, CountOf(migrations[^1], first));
         Assert.DoesNotContain("fail:", first, StringComparison.Ordinal);
         Assert.Empty(await context.Database.GetPendingMigrationsAsync());
 
@@ -33,5 +34,16 @@ public sealed class MigrateCommandTests : IAsyncLifetime
         Assert.Contains("database up to date", second, StringComparison.Ordinal);
         Assert.DoesNotContain("applied", second, StringComparison.Ordinal);
         Assert.DoesNotContain("fail:", second, StringComparison.Ordinal);
+    }
+
+    private static int CountOf(string part, string text)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 }
