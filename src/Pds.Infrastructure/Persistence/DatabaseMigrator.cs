@@ -3,6 +3,7 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Pds.Infrastructure.Persistence;
 
@@ -31,11 +32,26 @@ public static class DatabaseMigrator
             return [];
         }
 
+        if (!opened)
+        {
+            // Most likely a database not created yet, as on a first start. Npgsql's migrator reads
+            // the history before it creates the database, and EF Core logs that failed open as an
+            // error; so create it first. The existence check expects the failure and does not log
+            // it. Any other reason the database could not be opened (a server down, a wrong
+            // password) fails the check or the creation, and is reported from there.
+            var creator = context.GetService<IRelationalDatabaseCreator>();
+            if (!await creator.ExistsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await creator.CreateAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            (opened, applied) = await AppliedAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
         if (opened && applied is null)
         {
             // A database without the history table. EF Core would first read that table, and log
-            // the command's failure as an error. (A database that could not be opened, EF Core
-            // creates if it does not exist, or reports why.)
+            // the command's failure as an error.
             await context.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -42,7 +42,7 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
         {
             // A new database: every migration is applied, through EF Core's migrator.
             var first = new List<EventId>();
-            await using (var context = ContextLoggingEvents(fresh, first))
+            await using (var context = ContextLoggingEvents(fresh.Options, first))
             {
                 var applied = await DatabaseMigrator.MigrateAsync(context);
                 Assert.Equal(context.Database.GetMigrations(), applied);
@@ -56,7 +56,7 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
             // Up to date: nothing applied, and the migrator (which would also build and compare
             // the snapshot's and the context's models) never runs.
             var second = new List<EventId>();
-            await using (var context = ContextLoggingEvents(fresh, second))
+            await using (var context = ContextLoggingEvents(fresh.Options, second))
             {
                 Assert.Empty(await DatabaseMigrator.MigrateAsync(context));
             }
@@ -86,13 +86,21 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
             };
         try
         {
-            await using (var context = DatabaseSetup.CreateContext(options))
+            var events = new List<EventId>();
+            var errors = new List<EventId>();
+            await using (var context = ContextLoggingEvents(options, events, errors))
             {
                 var applied = await DatabaseMigrator.MigrateAsync(context);
                 Assert.Equal(context.Database.GetMigrations(), applied);
                 Assert.Empty(await context.Database.GetPendingMigrationsAsync());
                 Assert.Equal(0, await context.SequencerCounter.Where(c => c.Id == 1).Select(c => c.Value).SingleAsync());
             }
+
+            // An operator's first start logs no error: not the failed open of a database that is
+            // not there yet (PostgreSQL's migrator reads the history before creating it), nor a
+            // failed read of a history table not there yet.
+            Assert.Contains(RelationalEventId.MigrateUsingConnection, events);
+            Assert.Empty(errors);
 
             await using (var again = DatabaseSetup.CreateContext(options))
             {
@@ -116,21 +124,33 @@ public sealed class MigrationTests : IClassFixture<TestDatabase>
         }
     }
 
-    // A context on the test database that records the id of every event EF Core logs.
-    private static PdsDbContext ContextLoggingEvents(TestDatabase database, List<EventId> events)
+    // A context on a database that records the id of every event EF Core logs (and, in errors,
+    // of those it logs at the Error level or above).
+    private static PdsDbContext ContextLoggingEvents(DatabaseOptions options, List<EventId> events, List<EventId>? errors = null)
     {
-        var options = database.Options;
+        void Record(EventData e)
+        {
+            lock (events)
+            {
+                events.Add(e.EventId);
+                if (e.LogLevel >= LogLevel.Error)
+                {
+                    errors?.Add(e.EventId);
+                }
+            }
+        }
+
         if (options.Provider == DatabaseProvider.Sqlite)
         {
             var sqlite = new DbContextOptionsBuilder<SqlitePdsDbContext>();
             DatabaseSetup.ConfigureSqlite(sqlite, options.ConnectionString);
-            sqlite.LogTo((_, _) => true, e => { lock (events) { events.Add(e.EventId); } });
+            sqlite.LogTo((_, _) => true, Record);
             return new SqlitePdsDbContext(sqlite.Options);
         }
 
         var postgres = new DbContextOptionsBuilder<PostgresPdsDbContext>();
         DatabaseSetup.ConfigurePostgres(postgres, options.ConnectionString);
-        postgres.LogTo((_, _) => true, e => { lock (events) { events.Add(e.EventId); } });
+        postgres.LogTo((_, _) => true, Record);
         return new PostgresPdsDbContext(postgres.Options);
     }
 
