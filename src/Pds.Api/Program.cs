@@ -12,15 +12,18 @@ if (!app.TryValidateConfiguration())
     return 1;
 }
 
+var applied = await app.MigrateDatabaseAsync().ConfigureAwait(false);
 if (args is ["migrate", ..])
 {
-    // The command's one report of what it did is its output; the server's log line would repeat it.
-    var applied = await app.MigrateDatabaseAsync(logApplied: false).ConfigureAwait(false);
+    // The command reports what it did on its output, once; a server start logs it instead.
     Console.WriteLine(applied.Count == 0 ? "database up to date" : $"database migrations applied: {string.Join(", ", applied)}");
     return 0;
 }
 
-await app.MigrateDatabaseAsync().ConfigureAwait(false);
+if (applied.Count > 0)
+{
+    app.Logger.LogInformation("Applied {Count} database migration(s): {Migrations}", applied.Count, string.Join(", ", applied));
+}
 
 app.UsePdsApi();
 await app.RunAsync().ConfigureAwait(false);

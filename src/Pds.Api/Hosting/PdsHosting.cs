@@ -118,22 +118,13 @@ internal static class PdsHosting
         }
     }
 
-    /// <summary>
-    /// Applies the database's pending migrations and returns their ids (none when it is up to date),
-    /// logging them unless <paramref name="logApplied"/> is false.
-    /// </summary>
-    public static async Task<IReadOnlyList<string>> MigrateDatabaseAsync(this WebApplication app, bool logApplied = true)
+    /// <summary>Applies the database's pending migrations and returns their ids (none when it is up to date).</summary>
+    public static async Task<IReadOnlyList<string>> MigrateDatabaseAsync(this WebApplication app)
     {
         var scope = app.Services.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            var applied = await DatabaseMigrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<PdsDbContext>()).ConfigureAwait(false);
-            if (logApplied && applied.Count > 0)
-            {
-                app.Logger.LogInformation("Applied {Count} database migration(s): {Migrations}", applied.Count, string.Join(", ", applied));
-            }
-
-            return applied;
+            return await DatabaseMigrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<PdsDbContext>()).ConfigureAwait(false);
         }
     }
 

@@ -94,7 +94,7 @@ internal static class Scrypt
 
             try
             {
-                DeriveInSlot(job.Password, job.Salt, job.N, job.R, job.P, job.Output);
+                Derive(job.Password, job.Salt, job.N, job.R, job.P, job.Output);
                 job.Done.TrySetResult();
             }
             catch (Exception e)
@@ -161,7 +161,7 @@ internal static class Scrypt
     }
 
     // The derivation itself, on a hashing thread.
-    private static void DeriveInSlot(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, int n, int r, int p, Span<byte> output)
+    private static void Derive(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, int n, int r, int p, Span<byte> output)
     {
         var blockBytes = 128 * r;
         var words = 32 * r;

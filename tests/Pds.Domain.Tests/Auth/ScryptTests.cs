@@ -70,8 +70,8 @@ public sealed class ScryptTests
     public async Task DeriveKeyAsync_ManyFromManyThreadsAtOnce_RunsAtMostOnePerCoreAndStaysCorrect()
     {
         // Each derivation at password parameters holds 16 MiB; a burst of logins must not hold
-        // that once per request. Dedicated threads released together, so nothing but the limit
-        // keeps them from all deriving at once.
+        // that once per request. Requests arrive on many threads at once: threads released
+        // together ask at the same moment, and still no more than one derivation per core runs.
         var password = Encoding.ASCII.GetBytes("hunter22");
         var salt = Encoding.ASCII.GetBytes("NaCl");
         var expected = Org.BouncyCastle.Crypto.Generators.SCrypt.Generate(password, salt, 4096, 8, 1, 32);
