@@ -9,6 +9,9 @@ namespace Pds.Api.Hosting;
 /// allocated since its last collection and the last interval was quiet (under
 /// <see cref="QuietBytes"/>), it runs one full, compacting collection that decommits what it
 /// frees. A busy server is never interrupted: the collection waits for a quiet interval.
+/// Start-up is a burst of its own (migrations, the database model, the first compilations: about
+/// 20 MiB of allocations, none of it needed afterwards), so the first quiet interval after start
+/// trims once whatever start-up allocated.
 /// </summary>
 public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemoryTrim> logger) : BackgroundService
 {
@@ -40,6 +43,10 @@ public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemor
     private long _atTick;
     private long _lastFullBlockingSeen;
 
+    // Start-up's allocations are not trimmed yet: the first quiet interval trims, however little
+    // start-up allocated.
+    private bool _startUp;
+
     /// <summary>Trims run since start.</summary>
     public int Trims { get; private set; }
 
@@ -53,29 +60,42 @@ public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemor
             // A blocking full collection of the collector's own already gave back what it could.
             _lastFullBlockingSeen = full;
             _atTrim = _atTick;
+            _startUp = false;
         }
 
         var inInterval = allocated - _atTick;
         _atTick = allocated;
-        if (allocated - _atTrim < BurstBytes || inInterval >= QuietBytes)
+        if ((!_startUp && allocated - _atTrim < BurstBytes) || inInterval >= QuietBytes)
         {
             return false;
         }
 
         var burst = allocated - _atTrim;
-        var committedBefore = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        var residentBefore = Environment.WorkingSet;
         var started = clock.GetTimestamp();
         _collect();
         var pause = clock.GetElapsedTime(started);
         Rebase();
         Trims++;
-        LogTrimmed(logger, burst >> 20, (long)pause.TotalMilliseconds, committedBefore >> 20, GC.GetGCMemoryInfo().TotalCommittedBytes >> 20);
+        LogTrimmed(logger, burst >> 20, (long)pause.TotalMilliseconds, residentBefore >> 20, Environment.WorkingSet >> 20, GC.GetGCMemoryInfo().TotalCommittedBytes >> 20);
         return true;
+    }
+
+    /// <summary>
+    /// Counts the allocations since the process started as a burst to trim at the first quiet
+    /// interval, unless a blocking full collection has run since (it gave back what it could).
+    /// </summary>
+    internal void CountFromStart()
+    {
+        _atTrim = 0;
+        _atTick = _allocatedBytes();
+        _lastFullBlockingSeen = _lastFullBlocking();
+        _startUp = _lastFullBlockingSeen == 0;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Rebase();
+        CountFromStart();
         using var timer = new PeriodicTimer(Interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
@@ -83,13 +103,14 @@ public sealed partial class IdleMemoryTrim(TimeProvider clock, ILogger<IdleMemor
         }
     }
 
-    // Counts from now: at start, and after a trim.
+    // Counts from now: after a trim.
     private void Rebase()
     {
         _atTrim = _atTick = _allocatedBytes();
         _lastFullBlockingSeen = _lastFullBlocking();
+        _startUp = false;
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Idle after {AllocatedMiB} MiB of allocations: a full collection gave memory back in {PauseMs} ms, the collector's committed memory {BeforeMiB} -> {AfterMiB} MiB")]
-    private static partial void LogTrimmed(ILogger logger, long allocatedMiB, long pauseMs, long beforeMiB, long afterMiB);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Idle after {AllocatedMiB} MiB of allocations: a full collection gave memory back in {PauseMs} ms, resident set {BeforeMiB} -> {AfterMiB} MiB, the collector's committed memory {CommittedMiB} MiB")]
+    private static partial void LogTrimmed(ILogger logger, long allocatedMiB, long pauseMs, long beforeMiB, long afterMiB, long committedMiB);
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pds.Api.Hosting;
 using Pds.Api.Tests.Xrpc;
@@ -9,7 +11,7 @@ using Pds.TestKit;
 namespace Pds.Api.Tests.Processes;
 
 /// <summary>After a burst of work, an idle server gives the heap the burst grew back to the system.</summary>
-public sealed class IdleMemoryTrimTests : IAsyncLifetime
+public sealed partial class IdleMemoryTrimTests : IAsyncLifetime
 {
     private const string TrimmedMessage = "a full collection gave memory back";
 
@@ -52,6 +54,35 @@ public sealed class IdleMemoryTrimTests : IAsyncLifetime
         var afterTrim = server.ResidentBytes();
         Assert.True(afterTrim < afterBurst - (8L << 20), $"resident {afterBurst >> 20} MiB after the imports, {afterTrim >> 20} MiB after the trim");
     }
+
+    [Fact]
+    public async Task Server_QuietAfterStart_TrimsWhatStartUpAllocatedWithoutARequest()
+    {
+        var settings = new Dictionary<string, string>(_database.Settings)
+        {
+            ["Logging__LogLevel__Pds.Api.Hosting.IdleMemoryTrim"] = "Debug",
+        };
+        await using var server = await PdsProcess.StartAsync(settings);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Trims(server.Output) == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+        }
+
+        // Start-up allocates about 20 MiB, under a burst's threshold, and no request followed.
+        Assert.Equal(1, Trims(server.Output));
+        var resident = ResidentSetLogged().Match(server.Output);
+        Assert.True(resident.Success, server.Output);
+        var (before, after) = (long.Parse(resident.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(resident.Groups[2].Value, CultureInfo.InvariantCulture));
+        Assert.True(after < before, $"resident {before} MiB before the trim, {after} MiB after");
+
+        // Once is enough: an idle server does not trim again.
+        await Task.Delay(IdleMemoryTrim.Interval * 3);
+        Assert.Equal(1, Trims(server.Output));
+    }
+
+    [GeneratedRegex(@"resident set (\d+) -> (\d+) MiB")]
+    private static partial Regex ResidentSetLogged();
 
     private static int Trims(string output)
     {
@@ -111,6 +142,56 @@ public sealed class IdleMemoryTrimTests : IAsyncLifetime
         counters.FullCollections++;
         Assert.False(trim.Tick());
         Assert.Equal(0, counters.Collections);
+    }
+
+    [Fact]
+    public void Tick_QuietAfterStart_TrimsStartUpOnceHoweverLittleItAllocated()
+    {
+        var (trim, counters) = Trim();
+        counters.Allocated = 20L << 20; // start-up's, under a burst's threshold
+        trim.CountFromStart();
+        counters.Allocated += IdleMemoryTrim.QuietBytes - 1;
+        Assert.True(trim.Tick());
+        for (var i = 0; i < 10; i++)
+        {
+            counters.Allocated += IdleMemoryTrim.QuietBytes / 2;
+            Assert.False(trim.Tick());
+        }
+
+        Assert.Equal(1, counters.Collections);
+    }
+
+    [Fact]
+    public void Tick_BusyFromStart_TrimsAtTheFirstQuietInterval()
+    {
+        var (trim, counters) = Trim();
+        counters.Allocated = 20L << 20;
+        trim.CountFromStart();
+        for (var i = 0; i < 5; i++)
+        {
+            counters.Allocated += IdleMemoryTrim.QuietBytes;
+            Assert.False(trim.Tick());
+        }
+
+        Assert.True(trim.Tick());
+        Assert.Equal(1, counters.Collections);
+    }
+
+    [Fact]
+    public void Tick_StartUpCollectedByTheCollectorsOwnFullCollection_NoTrim()
+    {
+        // Before the count starts, and after it: either way start-up's garbage is gone.
+        var (before, beforeCounters) = Trim();
+        beforeCounters.FullCollections = 1;
+        before.CountFromStart();
+        Assert.False(before.Tick());
+
+        var (after, afterCounters) = Trim();
+        after.CountFromStart();
+        afterCounters.FullCollections = 1;
+        Assert.False(after.Tick());
+        Assert.False(after.Tick());
+        Assert.Equal(0, beforeCounters.Collections + afterCounters.Collections);
     }
 
     private static (IdleMemoryTrim Trim, FakeCounters Counters) Trim()
