@@ -114,9 +114,19 @@ namespace Pds.LoadGen
 
         public async Task RunAsync()
         {
+            // Idle: every server started, none asked anything yet, at least IdleSeconds after the
+            // last one answered and with the machine quiet, so that no server is measured in the
+            // middle of its start-up's own work (compiling, collecting) while another has
+            // finished it.
+            await Task.Delay(TimeSpan.FromSeconds(s.IdleSeconds)).ConfigureAwait(false);
+            await SettleAsync("idle").ConfigureAwait(false);
             foreach (var st in states)
             {
                 st.IdleRssMiB = ProcStats.StatusMiB(st.Target.Pid, "VmRSS");
+            }
+
+            foreach (var st in states)
+            {
                 await SetUpAsync(st).ConfigureAwait(false);
                 st.PeakRssMiB = ProcStats.StatusMiB(st.Target.Pid, "VmHWM");
             }
@@ -270,10 +280,10 @@ namespace Pds.LoadGen
                 st.EndRssByKindMiB = ProcStats.ResidentByKindMiB(st.Target.Pid);
             }
 
-            // Memory: resident set at idle (right after start, before any request) and at peak.
+            // Memory: resident set at idle (after start and before any request, the machine quiet) and at peak.
             var memRows = new List<Row>
             {
-                new("rss_idle", "resident memory at idle (after start)", "MiB", false, Memory3),
+                new("rss_idle", "resident memory at idle (after start, machine quiet)", "MiB", false, Memory3),
                 new("rss_peak", "resident memory, peak over the run (VmHWM)", "MiB", false, Memory3),
             };
             workloads.Add(("memory", memRows));

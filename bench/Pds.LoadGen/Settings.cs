@@ -44,6 +44,10 @@ public sealed record Settings
     /// go idle (see <c>Bench.SettleAsync</c>).</summary>
     public int SettleSeconds { get; init; }
 
+    /// <summary>BENCH_IDLE_SECONDS: how long after the last server answered the idle resident sets
+    /// are read at the earliest (then once the machine is quiet).</summary>
+    public int IdleSeconds { get; init; }
+
     /// <summary>BENCH_PERF_ROUND: the round of each workload profiled when BENCH_PERF_DIR is set;
     /// 0 (the default) is each workload's last, when the JIT has finished tiering its paths.</summary>
     public int PerfRound { get; init; }
@@ -80,6 +84,7 @@ public sealed record Settings
             WarmupReads = Int("BENCH_WARMUP_READS", quick ? 2000 : 4000),
             WarmupExports = Int("BENCH_WARMUP_EXPORTS", 100),
             SettleSeconds = Int("BENCH_SETTLE_SECONDS", 60),
+            IdleSeconds = Int("BENCH_IDLE_SECONDS", 10),
             PerfRound = Int("BENCH_PERF_ROUND", 0),
             Only = (Environment.GetEnvironmentVariable("BENCH_ONLY") ?? "")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
@@ -91,7 +96,7 @@ public sealed record Settings
         $"batches={Batches}x{BatchSize} reads={ReadRequests}@{ReadConcurrency} repo_records={RepoRecords} " +
         $"export_rounds={ExportRounds}x{ExportRepeat} import_repeat={ImportRepeat} sessions={Sessions}@{SessionConcurrency} " +
         $"firehose={FirehoseSubscribers} subs, {FirehoseRate} writes/s for {FirehoseSeconds} s from {FirehoseWriters} users " +
-        $"warmup={WarmupWrites} writes, {WarmupReads} reads, {WarmupExports} exports settle≤{SettleSeconds} s";
+        $"warmup={WarmupWrites} writes, {WarmupReads} reads, {WarmupExports} exports settle≤{SettleSeconds} s idle≥{IdleSeconds} s";
 
     private static int Int(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
