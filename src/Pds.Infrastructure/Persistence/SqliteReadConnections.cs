@@ -78,17 +78,27 @@ public sealed class SqliteReadConnections : IDisposable
         T result;
         try
         {
-            var command = connection.Command(sql);
-            command.Parameters.Clear();
-            foreach (var (name, value) in parameters)
+            var (command, kept) = connection.Command(sql);
+            try
             {
-                command.Parameters.AddWithValue(name, value);
-            }
+                command.Parameters.Clear();
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
 
-            var reader = await command.ExecuteReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+                var reader = await command.ExecuteReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    result = await read(reader, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
             {
-                result = await read(reader, cancellationToken).ConfigureAwait(false);
+                if (!kept)
+                {
+                    await command.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
         catch
@@ -164,51 +174,26 @@ public sealed class SqliteReadConnections : IDisposable
     /// <summary>An open connection and the commands it has prepared, by statement text.</summary>
     private sealed class Connection(SqliteConnection connection, SqliteReadConnections owner) : IDisposable
     {
-        // The statements of a few methods: bounded in practice, cleared if ever it grows.
-        private const int MaxCommands = 32;
+        /// <summary>Statements kept prepared at most: those of a few methods, so bounded in practice.</summary>
+        public const int MaxStatements = 32;
 
-        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+        private readonly PreparedCommands _commands = new(connection, MaxStatements);
 
-        public SqliteCommand Command(string sql)
+        public (SqliteCommand Command, bool Kept) Command(string sql)
         {
-            if (!_commands.TryGetValue(sql, out var command))
+            var before = _commands.Count;
+            var got = _commands.Get(sql);
+            if (_commands.Count > before)
             {
-                if (_commands.Count >= MaxCommands)
-                {
-                    foreach (var old in _commands.Values)
-                    {
-                        old.Dispose();
-                    }
-
-                    _commands.Clear();
-                }
-
-                command = connection.CreateCommand();
-                command.CommandText = sql;
-                try
-                {
-                    command.Prepare();
-                }
-                catch
-                {
-                    command.Dispose();
-                    throw;
-                }
-
                 Interlocked.Increment(ref owner._prepared);
-                _commands.Add(sql, command);
             }
 
-            return command;
+            return got;
         }
 
         public void Dispose()
         {
-            foreach (var command in _commands.Values)
-            {
-                command.Dispose();
-            }
-
+            _commands.Dispose();
             connection.Dispose();
         }
     }

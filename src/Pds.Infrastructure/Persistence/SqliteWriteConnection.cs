@@ -116,59 +116,28 @@ public sealed class SqliteWriteConnection : IDisposable
     }
 
     /// <summary>The kept connection, with its prepared commands by statement text.</summary>
-    internal sealed class Kept(string connectionString) : SqliteConnection(connectionString)
+    internal sealed class Kept : SqliteConnection
     {
         /// <summary>Statements kept prepared at most; a statement beyond them is prepared for each run.</summary>
         public const int MaxStatements = 64;
 
-        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+        private readonly PreparedCommands _commands;
 
-        public int Prepared { get; private set; }
-
-        /// <summary>
-        /// A command for <paramref name="sql"/> with the parameters <c>@p0</c> to
-        /// <c>@p(count-1)</c>, prepared once and kept (<c>Kept</c> true: the caller must not
-        /// dispose it), or, once <see cref="MaxStatements"/> are kept, a command of its own.
-        /// </summary>
-        public (SqliteCommand Command, bool Kept) Command(string sql, int parameters)
+        public Kept(string connectionString)
+            : base(connectionString)
         {
-            if (_commands.TryGetValue(sql, out var kept))
-            {
-                return (kept, true);
-            }
-
-            var command = CreateCommand();
-            command.CommandText = sql;
-            for (var i = 0; i < parameters; i++)
-            {
-                command.Parameters.Add(new SqliteParameter(SqlBatch.ParameterName(i), DBNull.Value));
-            }
-
-            if (_commands.Count >= MaxStatements)
-            {
-                return (command, false);
-            }
-
-            try
-            {
-                command.Prepare();
-            }
-            catch
-            {
-                // As SqliteReadConnections does: a statement that fails to prepare is not kept.
-                command.Dispose();
-                throw;
-            }
-
-            Prepared++;
-            _commands.Add(sql, command);
-            return (command, true);
+            _commands = new PreparedCommands(this, MaxStatements);
         }
+
+        public int Prepared => _commands.Count;
+
+        /// <summary>See <see cref="PreparedCommands.Get"/>.</summary>
+        public (SqliteCommand Command, bool Kept) Command(string sql, int parameters) => _commands.Get(sql, parameters);
 
         // Closing disposes every command of the connection, the kept ones with them.
         public override void Close()
         {
-            _commands.Clear();
+            _commands.Forget();
             base.Close();
         }
     }
