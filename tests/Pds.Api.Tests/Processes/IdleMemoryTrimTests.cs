@@ -24,11 +24,7 @@ public sealed partial class IdleMemoryTrimTests : IAsyncLifetime
     [Fact]
     public async Task Server_QuietAfterImports_RunsOneTrimAndItsResidentSetFalls()
     {
-        var settings = new Dictionary<string, string>(_database.Settings)
-        {
-            ["Logging__LogLevel__Pds.Api.Hosting.IdleMemoryTrim"] = "Debug",
-        };
-        await using var server = await PdsProcess.StartAsync(settings);
+        await using var server = await StartLoggingTrimsAsync();
         using var key = Secp256k1Keypair.Generate();
         var (did, access) = await ImportRepoTests.MigratingAccountAsync(server.Client, key);
 
@@ -44,12 +40,7 @@ public sealed partial class IdleMemoryTrimTests : IAsyncLifetime
         }
 
         var afterBurst = server.ResidentBytes();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (Trims(server.Output) == trimsBefore && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-        }
-
+        await WaitForTrimAfterAsync(server, trimsBefore);
         Assert.True(Trims(server.Output) > trimsBefore, server.Output);
         var afterTrim = server.ResidentBytes();
         Assert.True(afterTrim < afterBurst - (8L << 20), $"resident {afterBurst >> 20} MiB after the imports, {afterTrim >> 20} MiB after the trim");
@@ -58,16 +49,8 @@ public sealed partial class IdleMemoryTrimTests : IAsyncLifetime
     [Fact]
     public async Task Server_QuietAfterStart_TrimsWhatStartUpAllocatedWithoutARequest()
     {
-        var settings = new Dictionary<string, string>(_database.Settings)
-        {
-            ["Logging__LogLevel__Pds.Api.Hosting.IdleMemoryTrim"] = "Debug",
-        };
-        await using var server = await PdsProcess.StartAsync(settings);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (Trims(server.Output) == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-        }
+        await using var server = await StartLoggingTrimsAsync();
+        await WaitForTrimAfterAsync(server, 0);
 
         // Start-up allocates about 20 MiB, under a burst's threshold, and no request followed.
         Assert.Equal(1, Trims(server.Output));
@@ -79,6 +62,23 @@ public sealed partial class IdleMemoryTrimTests : IAsyncLifetime
         // Once is enough: an idle server does not trim again.
         await Task.Delay(IdleMemoryTrim.Interval * 3);
         Assert.Equal(1, Trims(server.Output));
+    }
+
+    // A server that logs each trim (at the Debug level).
+    private Task<PdsProcess> StartLoggingTrimsAsync() =>
+        PdsProcess.StartAsync(new Dictionary<string, string>(_database.Settings)
+        {
+            ["Logging__LogLevel__Pds.Api.Hosting.IdleMemoryTrim"] = "Debug",
+        });
+
+    // Waits, at most 30 s, until the server has logged more than `trims` trims.
+    private static async Task WaitForTrimAfterAsync(PdsProcess server, int trims)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Trims(server.Output) == trims && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+        }
     }
 
     [GeneratedRegex(@"resident set (\d+) -> (\d+) MiB")]
