@@ -37,7 +37,7 @@ internal sealed class BulkInsert
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(rows);
-        if (context.Database.CurrentTransaction is null)
+        if (await context.BeginIfDeferredAsync(cancellationToken).ConfigureAwait(false) is null)
         {
             throw new InvalidOperationException("Bulk inserts run inside the open write transaction.");
         }

@@ -7,12 +7,15 @@ namespace Pds.Infrastructure.Persistence;
 /// <summary>Plain SQL commands on a context's own connection, for the paths that bypass EF Core's query pipeline.</summary>
 internal static class ContextCommand
 {
-    /// <summary>A command on the context's connection, enlisted in its open transaction if there is one.</summary>
+    /// <summary>
+    /// A command on the context's connection, enlisted in its open transaction if there is one (a
+    /// deferred one begins here, <see cref="PdsDbContext.BeginIfDeferred"/>).
+    /// </summary>
     public static DbCommand Create(PdsDbContext context, string sql)
     {
         var command = context.Database.GetDbConnection().CreateCommand();
         command.CommandText = sql;
-        command.Transaction = context.Database.CurrentTransaction?.GetDbTransaction();
+        command.Transaction = context.BeginIfDeferred();
         return command;
     }
 

@@ -39,6 +39,7 @@ public static class DatabaseSetup
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.UseNpgsql(WithConnectionDefaults(connectionString), o => o.MigrationsHistoryTable(MigrationsHistoryTable))
+            .AddInterceptors(DeferredBeginInterceptor.Instance)
             .ReplaceService<Microsoft.EntityFrameworkCore.Migrations.IMigrationsAssembly, MigrationsFromMetadata>();
     }
 

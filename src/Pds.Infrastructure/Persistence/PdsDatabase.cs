@@ -46,7 +46,7 @@ public sealed class PdsDatabase : IUnitOfWork
 
     public DatabaseProvider Provider => Options.Provider;
 
-    public bool InTransaction => Context.Database.CurrentTransaction is not null;
+    public bool InTransaction => Context.InWriteTransaction;
 
     /// <summary>
     /// Counts the write transactions begun and ended on this unit of work: a read cached in this
@@ -206,8 +206,25 @@ public sealed class PdsDatabase : IUnitOfWork
     private async Task<T> TransactAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         WriteGeneration++;
-        var transaction = await Context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (transaction.ConfigureAwait(false))
+
+        // On PostgreSQL the transaction's BEGIN waits for its first statement (ADR 0023). Npgsql
+        // sends BEGIN as a simple query ahead of that statement, and PostgreSQL answers a simple
+        // query at once, apart from what follows: a write whose statements all go in its last
+        // batch got its answer in two parts, and this process woke for each. That batch now
+        // carries BEGIN itself; any statement sent before it begins the transaction as before.
+        var deferred = Provider == DatabaseProvider.Postgres;
+        Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? begun = null;
+        if (deferred)
+        {
+            await Context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            Context.DeferBegin();
+        }
+        else
+        {
+            begun = await Context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
         {
             try
             {
@@ -218,7 +235,11 @@ public sealed class PdsDatabase : IUnitOfWork
                     await FlushAtCommitAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                // With nothing tracked, a deferred BEGIN stays deferred: SaveChanges would begin it.
+                if (!deferred || Context.ChangeTracker.HasChanges())
+                {
+                    await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                }
                 var announcing = _signal is not null && _events is { Count: > 0 };
                 if (announcing)
                 {
@@ -229,15 +250,23 @@ public sealed class PdsDatabase : IUnitOfWork
                 {
                     if (_atCommit is { IsEmpty: false } last)
                     {
-                        // The waiting statements and COMMIT in one round trip. If any statement
-                        // fails, PostgreSQL skips the rest, COMMIT included, and the transaction is
-                        // rolled back when disposed; once COMMIT has run, disposing sends nothing.
+                        // The waiting statements and COMMIT in one round trip, after BEGIN when
+                        // nothing has been sent before them. If any statement fails, PostgreSQL
+                        // skips the rest, COMMIT included, and the transaction is rolled back
+                        // below; once COMMIT has run, that sends nothing.
+                        if (Context.TakeDeferredBegin())
+                        {
+                            last.BeginsTransaction();
+                        }
+
                         await last.Add("COMMIT").ExecuteNonQueryAsync(Context, cancellationToken).ConfigureAwait(false);
                     }
-                    else
+                    else if (Context.Database.CurrentTransaction is { } transaction)
                     {
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     }
+
+                    // Otherwise the transaction sent no statement (PostgreSQL): nothing to commit.
                 }
                 catch
                 {
@@ -275,6 +304,26 @@ public sealed class PdsDatabase : IUnitOfWork
                         action();
                     }
                 }
+            }
+        }
+        finally
+        {
+            if (deferred)
+            {
+                Context.TakeDeferredBegin();
+                if (Context.Database.CurrentTransaction is { } open)
+                {
+                    // Rolls back unless committed.
+                    await open.DisposeAsync().ConfigureAwait(false);
+                }
+
+                // Npgsql rolls back a transaction a batch began itself and did not commit (a
+                // failed statement) before the connection goes back to its pool.
+                await Context.Database.CloseConnectionAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await begun!.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Pds.Infrastructure.Persistence.Rows;
 
 namespace Pds.Infrastructure.Persistence;
@@ -14,6 +15,78 @@ public abstract class PdsDbContext : DbContext
     protected PdsDbContext(DbContextOptions options)
         : base(options)
     {
+    }
+
+    /// <summary>
+    /// Whether a write transaction is open on this context without its BEGIN having gone to the
+    /// database yet (PostgreSQL, <see cref="PdsDatabase"/>, ADR 0023). Whatever sends a statement
+    /// first begins it (<see cref="BeginIfDeferred"/>; EF Core's own statements through
+    /// <see cref="DeferredBeginInterceptor"/>), unless that statement is the write's last batch,
+    /// which then carries BEGIN itself (<see cref="TakeDeferredBegin"/>).
+    /// </summary>
+    internal bool BeginDeferred { get; private set; }
+
+    /// <summary>Whether a write transaction is open on this context, begun or deferred.</summary>
+    internal bool InWriteTransaction => BeginDeferred || Database.CurrentTransaction is not null;
+
+    private AutoTransactionBehavior _autoTransactionsBeforeDeferral;
+
+    /// <summary>
+    /// Opens a write transaction whose BEGIN waits for its first statement. The connection must be
+    /// open: beginning it later then sends nothing by itself (Npgsql sends BEGIN with the next
+    /// statement). Until then SaveChanges may not open a transaction of its own.
+    /// </summary>
+    internal void DeferBegin()
+    {
+        if (InWriteTransaction)
+        {
+            throw new InvalidOperationException("A write transaction is already open on this context.");
+        }
+
+        _autoTransactionsBeforeDeferral = Database.AutoTransactionBehavior;
+        Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+        BeginDeferred = true;
+    }
+
+    /// <summary>
+    /// Ends a deferral without beginning the transaction, and says whether there was one: the caller
+    /// sends BEGIN in its own batch, or nothing was sent in the transaction.
+    /// </summary>
+    internal bool TakeDeferredBegin()
+    {
+        if (!BeginDeferred)
+        {
+            return false;
+        }
+
+        BeginDeferred = false;
+        Database.AutoTransactionBehavior = _autoTransactionsBeforeDeferral;
+        return true;
+    }
+
+    /// <summary>
+    /// Begins a deferred write transaction now (Npgsql sends BEGIN ahead of the next statement; the
+    /// open connection makes this no round trip of its own), and returns the open transaction, if any.
+    /// </summary>
+    internal System.Data.Common.DbTransaction? BeginIfDeferred()
+    {
+        if (TakeDeferredBegin())
+        {
+            Database.BeginTransaction();
+        }
+
+        return Database.CurrentTransaction?.GetDbTransaction();
+    }
+
+    /// <inheritdoc cref="BeginIfDeferred"/>
+    internal async ValueTask<System.Data.Common.DbTransaction?> BeginIfDeferredAsync(CancellationToken cancellationToken)
+    {
+        if (TakeDeferredBegin())
+        {
+            await Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return Database.CurrentTransaction?.GetDbTransaction();
     }
 
     public DbSet<AccountRow> Accounts => Set<AccountRow>();

@@ -39,6 +39,20 @@ internal sealed class SqlBatch
             ? segment.Array
             : bytes.ToArray();
 
+    // Whether the batch opens its transaction itself (BeginsTransaction).
+    private bool _begins;
+
+    /// <summary>
+    /// Puts BEGIN before the statements: the batch opens its write transaction itself, in the same
+    /// round trip (PostgreSQL; a transaction nothing has sent a statement for yet, ADR 0023).
+    /// </summary>
+    public SqlBatch BeginsTransaction()
+    {
+        _statements.Insert(0, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        _begins = true;
+        return this;
+    }
+
     public SqlBatch Add(string statement)
     {
         _statements.Add(statement);
@@ -217,10 +231,10 @@ internal sealed class SqlBatch
         return command;
     }
 
-    private static DbCommand Create(PdsDbContext context, string sql) =>
-        context.Database.CurrentTransaction is null
-            ? throw new InvalidOperationException("SQL batches run inside the open write transaction.")
-            : ContextCommand.Create(context, sql);
+    private DbCommand Create(PdsDbContext context, string sql) =>
+        _begins || context.InWriteTransaction
+            ? ContextCommand.Create(context, sql)
+            : throw new InvalidOperationException("SQL batches run inside the open write transaction.");
 
     /// <summary>The name of the <paramref name="i"/>th parameter: <c>@p</c> and the number.</summary>
     internal static string ParameterName(int i) => "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -793,7 +793,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             "bafycommit2", "rev2", [KeyValuePair.Create("bafynode2", (ReadOnlyMemory<byte>)new byte[] { 2 })],
             [new RecordPut("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", "bafynode2", new byte[] { 2 })], [], [], [], new PendingEvent("commit", new byte[] { 0xA0 }));
 
-        var commands = await CommandsSentAsync(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        var commands = await NpgsqlCommands.SentAsync(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
             var root = await tx.GetRootAsync(ct);
             Assert.Equal("bafycommit1", root?.Cid);
@@ -836,7 +836,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             "bafycommit3", "rev3", blocks,
             [new RecordPut("app.bsky.feed.post", "3k1", $"at://{did}/app.bsky.feed.post/3k1", recordCid, record)],
             [], oldCids[..3], [], new PendingEvent("commit", new byte[] { 0xA0 }));
-        var commands = await CommandsSentAsync(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
+        var commands = await NpgsqlCommands.SentAsync(() => WithStoreAsync((store, _) => store.TransactAsync(did, async (tx, ct) =>
         {
             await tx.ApplyCommitAsync(changes, ct);
             return 0;
@@ -873,8 +873,8 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         var did = NewDid();
         await CreateRepositoryAsync(did);
         var seen = new List<string?>();
-        var first = await CommandsSentAsync(() => WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit2", "rev2", "3k2"), seen))));
-        var second = await CommandsSentAsync(() => WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit3", "rev3", "3k3"), seen))));
+        var first = await NpgsqlCommands.SentAsync(() => WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit2", "rev2", "3k2"), seen))));
+        var second = await NpgsqlCommands.SentAsync(() => WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit3", "rev3", "3k3"), seen))));
 
         Assert.Equal(["bafycommit1", "bafycommit2"], seen);
         Assert.Equal("bafycommit3", await RootOfAsync(did));
@@ -888,6 +888,11 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
             Assert.True(second.Count == 1, "second write: " + string.Join(" | ", second));
             Assert.Contains("pds_lock_repo_at", second[0]);
             Assert.Contains("COMMIT", second[0]);
+
+            // BEGIN inside that command, not ahead of it as a query PostgreSQL answers apart
+            // (ADR 0023); the first write's BEGIN went ahead of its first command.
+            Assert.StartsWith("BEGIN ISOLATION LEVEL READ COMMITTED;", second[0], StringComparison.Ordinal);
+            Assert.DoesNotContain("BEGIN", first[0], StringComparison.Ordinal);
         }
     }
 
@@ -999,7 +1004,7 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
         await CreateRepositoryAsync(did);
         await WithStoreAsync((store, _) => store.TransactRepeatableAsync(did, CommitRun(CommitTo(did, "bafycommit2", "rev2", "3k2"), [])));
 
-        var commands = await CommandsSentAsync(() => WithStoreAsync((store, sp) => store.TransactRepeatableAsync(did, async (tx, ct) =>
+        var commands = await NpgsqlCommands.SentAsync(() => WithStoreAsync((store, sp) => store.TransactRepeatableAsync(did, async (tx, ct) =>
         {
             await tx.GetRootAsync(ct);
             await tx.ApplyCommitAsync(CommitTo(did, "bafycommit3", "rev3", "3k3"), ct);
@@ -1112,37 +1117,6 @@ public sealed class ActorStoreTests : IClassFixture<TestDatabase>, IAsyncLifetim
     {
         Assert.Equal(PdsDatabase.ActorLockKey("did:plc:abc"), PdsDatabase.ActorLockKey("did:plc:abc"));
         Assert.NotEqual(PdsDatabase.ActorLockKey("did:plc:abc"), PdsDatabase.ActorLockKey("did:plc:abd"));
-    }
-
-    /// <summary>
-    /// The SQL of each command Npgsql sent while <paramref name="work"/> ran. Npgsql starts an
-    /// activity per command; those under this call's own activity are <paramref name="work"/>'s
-    /// (other tests run at the same time). Opening a physical connection carries no SQL and is left out.
-    /// </summary>
-    private static async Task<List<string>> CommandsSentAsync(Func<Task> work)
-    {
-        using var source = new System.Diagnostics.ActivitySource("Pds.Tests.RoundTrips");
-        var commands = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = s => s.Name is "Npgsql" or "Pds.Tests.RoundTrips",
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
-        using (var outer = source.StartActivity("work"))
-        {
-            Assert.NotNull(outer);
-            listener.ActivityStopped = a =>
-            {
-                if (a.Source.Name == "Npgsql" && a.TraceId == outer.TraceId && a.GetTagItem("db.query.text") is string sql)
-                {
-                    commands.Enqueue(sql);
-                }
-            };
-            await work();
-        }
-
-        return [.. commands];
     }
 
     /// <summary>A commit to <paramref name="root"/> adding the record <paramref name="rkey"/> with a block of its own, and its event.</summary>
