@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Pds.Application.Common.Configuration;
 using Pds.Application.Common.Errors;
@@ -24,8 +23,8 @@ internal static class XrpcEndpoints
         endpoints.ServiceProvider.GetRequiredService<XrpcMethodTable>().Add(nsid, HttpMethods.Get);
         return endpoints.MapGet(
             "/xrpc/" + nsid,
-            async Task<Ok<TOutput>> ([AsParameters] TQuery query, ISender sender, HttpContext context) =>
-                TypedResults.Ok(await sender.Send(query, context.RequestAborted).ConfigureAwait(false)));
+            async Task<XrpcJson.Answer<TOutput>> ([AsParameters] TQuery query, ISender sender, HttpContext context) =>
+                XrpcJson.Ok(await sender.Send(query, context.RequestAborted).ConfigureAwait(false)));
     }
 
     /// <summary>A query answered with a CAR file, streamed as it is produced.</summary>
@@ -59,7 +58,7 @@ internal static class XrpcEndpoints
             {
                 var command = hasInput ? await ReadJsonBodyAsync<TCommand>(context).ConfigureAwait(false) : Activator.CreateInstance<TCommand>();
                 var output = await sender.Send(command, context.RequestAborted).ConfigureAwait(false);
-                return hasOutput ? TypedResults.Ok(output) : TypedResults.Ok();
+                return hasOutput ? XrpcJson.Ok(output) : TypedResults.Ok();
             });
     }
 

@@ -63,8 +63,7 @@ internal sealed partial class XrpcExceptionHandler : IExceptionHandler
 
     public static async Task WriteAsync(HttpContext httpContext, int status, string error, string? message, CancellationToken cancellationToken)
     {
-        httpContext.Response.StatusCode = status;
-        await httpContext.Response.WriteAsJsonAsync(new XrpcError(error, message), cancellationToken).ConfigureAwait(false);
+        await XrpcJson.WriteAsync(httpContext.Response, status, new XrpcError(error, message), cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception serving {Path}")]
