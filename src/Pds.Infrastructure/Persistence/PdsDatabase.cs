@@ -240,6 +240,7 @@ public sealed class PdsDatabase : IUnitOfWork
                 {
                     await Context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                 }
+
                 var announcing = _signal is not null && _events is { Count: > 0 };
                 if (announcing)
                 {
@@ -311,15 +312,20 @@ public sealed class PdsDatabase : IUnitOfWork
             if (deferred)
             {
                 Context.TakeDeferredBegin();
-                if (Context.Database.CurrentTransaction is { } open)
+                try
                 {
-                    // Rolls back unless committed.
-                    await open.DisposeAsync().ConfigureAwait(false);
+                    if (Context.Database.CurrentTransaction is { } open)
+                    {
+                        // Rolls back unless committed.
+                        await open.DisposeAsync().ConfigureAwait(false);
+                    }
                 }
-
-                // Npgsql rolls back a transaction a batch began itself and did not commit (a
-                // failed statement) before the connection goes back to its pool.
-                await Context.Database.CloseConnectionAsync().ConfigureAwait(false);
+                finally
+                {
+                    // Npgsql rolls back a transaction a batch began itself and did not commit (a
+                    // failed statement) before the connection goes back to its pool.
+                    await Context.Database.CloseConnectionAsync().ConfigureAwait(false);
+                }
             }
             else
             {
